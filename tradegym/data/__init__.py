@@ -1,0 +1,80 @@
+"""Market data: :class:`MarketData` and the sources that build it.
+
+Every source is a function returning :class:`MarketData`, registered by name and imported
+only when used (so ``import tradegym`` stays light). :func:`load` is the one entry point::
+
+    load("sp500_stocks")                    # 20 US stocks, 1990-2022, embedded (default)
+    load("csv", path="prices.csv")          # a user's file or folder
+    load("yahoo", tickers=["SPY"])          # yfinance, cached on disk
+    load("planted", n_assets=5, seed=0)     # synthetic market with a learnable signal
+    load("my_pkg.data:load_mine")           # any importable function
+
+==================  =========================================================================
+name                what
+==================  =========================================================================
+``sp500_stocks``    20 large US stocks, adjusted closes 1990-01-02..2022-12-28 (skfolio, BSD-3)
+``sp500_index``     S&P 500 index OHLCV 1999-2018 (arch, NCSA)
+``nasdaq_index``    NASDAQ Composite OHLCV 1999-2018 (arch, NCSA)
+``googl``           GOOGL OHLCV 2009-2018 (gym-anytrading, MIT)
+``csv``/``parquet`` a user's long file (symbol column) or folder of per-symbol files
+``yahoo``           yfinance download with an on-disk Parquet cache
+``gbm``             geometric Brownian motion
+``regime``          regime-switching GARCH-like market: fat tails, volatility clustering
+``planted``         returns partly predictable from the observation, with an oracle policy
+==================  =========================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tradegym.data.market import FIELDS, MarketData, Split
+from tradegym.registry import Registry
+
+SOURCES: Registry[Any] = Registry("data source")
+for _name, _spec in {
+    "sp500_stocks": "tradegym.data.sample:load_sp500_stocks",
+    "sp500_index": "tradegym.data.sample:load_sp500_index",
+    "nasdaq_index": "tradegym.data.sample:load_nasdaq_index",
+    "googl": "tradegym.data.sample:load_googl",
+    "csv": "tradegym.data.csv:load_csv",
+    "parquet": "tradegym.data.csv:load_csv",
+    "yahoo": "tradegym.data.yahoo:load_yahoo",
+    "gbm": "tradegym.data.synthetic:gbm",
+    "regime": "tradegym.data.synthetic:regime_switching",
+    "planted": "tradegym.data.synthetic:planted_signal",
+}.items():
+    SOURCES.add_lazy(_name, _spec)
+
+DEFAULT_SOURCE = "sp500_stocks"
+
+
+def load(
+    source: str = DEFAULT_SOURCE,
+    *,
+    start: Any = None,
+    end: Any = None,
+    symbols: list[str] | None = None,
+    **kwargs: Any,
+) -> MarketData:
+    """Load a market by source name (or ``module:attr``), then restrict dates and symbols.
+
+    Args:
+        source: a name from :data:`SOURCES` or ``"module:function"`` returning MarketData.
+        start, end: optional inclusive date bounds.
+        symbols: optional subset of symbols, in the order wanted.
+        **kwargs: passed to the source function (``path=``, ``tickers=``, ``n_assets=``...).
+
+    Raises:
+        ConfigError: unknown source (with a suggestion).
+        DataError: the source's data is invalid or the date/symbol filter leaves nothing.
+    """
+    data = SOURCES.resolve(source)(**kwargs)
+    if start is not None or end is not None:
+        data = data.between(start, end)
+    if symbols:
+        data = data.select(symbols)
+    return data
+
+
+__all__ = ["FIELDS", "SOURCES", "DEFAULT_SOURCE", "MarketData", "Split", "load"]

@@ -1,0 +1,526 @@
+"""``MarketData``: the one in-memory form of a market.
+
+Prices are an aligned float array ``(T, N, F)``: ``T`` bars, ``N`` symbols, ``F`` fields
+among :data:`FIELDS`, in that order, holding only what the source has. A close-only
+universe has ``fields == ("close",)``; an open column is never invented from closes.
+
+Objects are built only through validating constructors (:meth:`MarketData.from_array`,
+:meth:`MarketData.from_wide`, :meth:`MarketData.from_frames`), which reject NaN/inf,
+non-positive prices, negative volume, unsorted or duplicated dates and empty data with a
+:class:`~tradegym.errors.DataError` naming the field, symbol and date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from tradegym.errors import DataError, describe_more
+from tradegym.registry import suggest
+
+FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "volume", "adj_close")
+"""Canonical field names, in array order."""
+
+PRICE_FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "adj_close")
+
+_COLUMN_ALIASES: dict[str, str] = {
+    "open": "open",
+    "high": "high",
+    "low": "low",
+    "close": "close",
+    "price": "close",
+    "volume": "volume",
+    "adj close": "adj_close",
+    "adj_close": "adj_close",
+    "adjclose": "adj_close",
+    "adjusted close": "adj_close",
+    "adjusted_close": "adj_close",
+}
+
+Align = Literal["strict", "intersection", "union+ffill"]
+Fill = Literal["ffill"] | None
+
+
+def canonical_field(column: str, where: str = "") -> str:
+    """Map a source column name (``"Adj Close"``, ``"Close"``...) to a field in :data:`FIELDS`.
+
+    Raises:
+        DataError: the column is not a known price or volume field.
+    """
+    key = str(column).strip().lower().replace("-", " ")
+    if key in _COLUMN_ALIASES:
+        return _COLUMN_ALIASES[key]
+    place = f" in {where}" if where else ""
+    raise DataError(
+        f"unknown column {column!r}{place}.{suggest(key, list(_COLUMN_ALIASES))} "
+        f"Expected some of: Open, High, Low, Close, Adj Close, Volume."
+    )
+
+
+class Split(NamedTuple):
+    """Chronological train / validation / test parts of one market."""
+
+    train: MarketData
+    val: MarketData
+    test: MarketData
+
+
+@dataclass(frozen=True, eq=False)
+class MarketData:
+    """Aligned market prices.
+
+    Attributes:
+        prices: float64 array ``(T, N, F)``; prices in the source's currency, volume in shares.
+        dates: ``DatetimeIndex`` of length ``T``, strictly increasing.
+        symbols: ``N`` symbol names.
+        fields: ``F`` field names, a subsequence of :data:`FIELDS`.
+        name: a short label (source name) used in reports.
+        meta: provenance (source, licence, adjustment) and source-specific extras.
+    """
+
+    prices: np.ndarray
+    dates: pd.DatetimeIndex
+    symbols: tuple[str, ...]
+    fields: tuple[str, ...]
+    name: str = "market"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Shared by every split and env built on it: nobody may write into it.
+        self.prices.flags.writeable = False
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_array(
+        cls,
+        prices: np.ndarray,
+        dates: Sequence[Any] | pd.DatetimeIndex,
+        symbols: Sequence[str],
+        fields: Sequence[str] = ("close",),
+        *,
+        name: str = "market",
+        meta: Mapping[str, Any] | None = None,
+        fill: Fill = None,
+        adjust: bool = True,
+    ) -> MarketData:
+        """Validate and build from an array ``(T, N, F)`` (or ``(T, N)`` for one field).
+
+        Args:
+            prices: the values; copied to float64.
+            dates: ``T`` dates, strictly increasing.
+            symbols: ``N`` distinct names.
+            fields: ``F`` names from :data:`FIELDS` (aliases like ``"Adj Close"`` accepted).
+            name: label for reports.
+            meta: provenance, stored as given.
+            fill: ``None`` rejects missing values; ``"ffill"`` carries the last valid value
+                forward (leading gaps are still an error: nothing to carry).
+            adjust: when an ``adj_close`` field is present, scale open/high/low/close by the
+                daily factor ``adj_close / close`` (and volume by its inverse) and drop
+                ``adj_close``, so returns include splits and dividends and the overnight and
+                intraday moves stay consistent across a split. ``False`` keeps raw columns.
+
+        Raises:
+            DataError: shapes disagree, unknown/duplicate fields or symbols, empty data,
+                bad dates, NaN/inf, non-positive prices or negative volume.
+        """
+        values = np.array(prices, dtype=np.float64, copy=True)
+        if values.ndim == 2:
+            values = values[:, :, None]  # (T, N, 1)
+        if values.ndim != 3:
+            raise DataError(f"prices must be (T, N, F) or (T, N); got shape {values.shape}")
+        names = [canonical_field(f, "fields") for f in fields]
+        if len(set(names)) != len(names):
+            raise DataError(f"duplicate fields {list(fields)}: each field may appear once")
+        symbols = tuple(str(s) for s in symbols)
+        if len(set(symbols)) != len(symbols):
+            dup = sorted({s for s in symbols if symbols.count(s) > 1})
+            raise DataError(f"duplicate symbols {dup}: each symbol may appear once")
+        index = pd.DatetimeIndex(pd.to_datetime(list(dates) if not isinstance(dates, pd.Index) else dates))
+        expected = (len(index), len(symbols), len(names))
+        if values.shape != expected:
+            raise DataError(
+                f"prices shape {values.shape} does not match (dates, symbols, fields) = {expected}"
+            )
+        if values.size == 0:
+            raise DataError(
+                f"empty market: {len(index)} dates x {len(symbols)} symbols x {len(names)} fields; "
+                "check the source path, tickers and date range"
+            )
+        order = [FIELDS.index(n) for n in names]
+        perm = np.argsort(order)
+        values = values[:, :, perm]  # (T, N, F) in canonical field order
+        names = [names[i] for i in perm]
+        _check_dates(index)
+        if fill == "ffill":
+            values = _forward_fill(values)
+        elif fill is not None:
+            raise DataError(f"unknown fill policy {fill!r}; use None or 'ffill'")
+        _check_values(values, index, symbols, names)
+        if adjust and "adj_close" in names and "close" in names:
+            values, names = _apply_adjustment(values, names)
+        return cls(values, index, symbols, tuple(names), name, dict(meta or {}))
+
+    @classmethod
+    def from_wide(
+        cls,
+        frame: pd.DataFrame,
+        field_name: str = "close",
+        *,
+        name: str = "market",
+        meta: Mapping[str, Any] | None = None,
+        fill: Fill = None,
+    ) -> MarketData:
+        """Build a one-field market from a wide frame: index dates, one column per symbol.
+
+        Raises:
+            DataError: as :meth:`from_array`.
+        """
+        _require_datetime_index(frame, name)
+        return cls.from_array(
+            frame.to_numpy(dtype=np.float64),
+            frame.index,
+            [str(c) for c in frame.columns],
+            (field_name,),
+            name=name,
+            meta=meta,
+            fill=fill,
+        )
+
+    @classmethod
+    def from_frames(
+        cls,
+        frames: Mapping[str, pd.DataFrame],
+        *,
+        align: Align = "strict",
+        name: str = "market",
+        meta: Mapping[str, Any] | None = None,
+        fill: Fill = None,
+        adjust: bool = True,
+    ) -> MarketData:
+        """Build from one OHLCV frame per symbol (index: dates; columns: fields).
+
+        Args:
+            frames: symbol -> frame. Column names may be any alias (``"Adj Close"``...).
+            align: how differing calendars are reconciled, never silently:
+                ``"strict"`` raises if they differ; ``"intersection"`` keeps common dates;
+                ``"union+ffill"`` keeps all dates and carries prices forward (leading gaps
+                remain an error).
+            name, meta, fill, adjust: as :meth:`from_array`.
+
+        Raises:
+            DataError: no frames, differing field sets, misaligned calendars under
+                ``"strict"``, or anything :meth:`from_array` rejects.
+        """
+        if not frames:
+            raise DataError("no symbols given: pass at least one frame")
+        canon: dict[str, pd.DataFrame] = {}
+        for sym, df in frames.items():
+            _require_datetime_index(df, f"{name}/{sym}")
+            if df.empty:
+                raise DataError(f"symbol {sym} has no rows; check its file or ticker")
+            cols = [canonical_field(c, f"{name}/{sym}") for c in df.columns]
+            canon[str(sym)] = df.set_axis(cols, axis=1)
+        field_sets = {sym: tuple(sorted(df.columns, key=FIELDS.index)) for sym, df in canon.items()}
+        first_sym, first_fields = next(iter(field_sets.items()))
+        for sym, fs in field_sets.items():
+            if fs != first_fields:
+                raise DataError(
+                    f"symbol {sym} has fields {list(fs)} but {first_sym} has {list(first_fields)}; "
+                    "every symbol must carry the same fields"
+                )
+        indexes = {sym: df.index for sym, df in canon.items()}
+        calendar = _align_calendars(indexes, align)
+        arrays = []
+        for df in canon.values():
+            part = df.loc[~df.index.duplicated(keep=False)] if align != "strict" else df
+            if align != "strict":
+                part = part.sort_index().reindex(calendar)
+            arrays.append(part[list(first_fields)].to_numpy(dtype=np.float64))
+        values = np.stack(arrays, axis=1)  # (T, N, F)
+        if align == "union+ffill":
+            fill = "ffill"
+        return cls.from_array(
+            values, calendar, list(canon), first_fields,
+            name=name, meta=meta, fill=fill, adjust=adjust,
+        )
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n_bars(self) -> int:
+        """``T``, the number of rows (dates)."""
+        return int(self.prices.shape[0])
+
+    @property
+    def n_assets(self) -> int:
+        """``N``, the number of symbols."""
+        return int(self.prices.shape[1])
+
+    def __len__(self) -> int:
+        return self.n_bars
+
+    def has(self, field_name: str) -> bool:
+        """Whether the market carries ``field_name``."""
+        return field_name in self.fields
+
+    def field(self, field_name: str) -> np.ndarray:
+        """The ``(T, N)`` array of one field (a read-only view).
+
+        Raises:
+            DataError: the market does not have that field.
+        """
+        if field_name not in self.fields:
+            raise DataError(
+                f"market {self.name!r} has no {field_name!r} field (it has {list(self.fields)})"
+            )
+        view = self.prices[:, :, self.fields.index(field_name)]
+        view.flags.writeable = False
+        return view
+
+    @property
+    def close(self) -> np.ndarray:
+        """``(T, N)`` closes (split- and dividend-adjusted when the source gave an adjusted close)."""
+        return self.field("close")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long frame: index dates, columns ``(field, symbol)`` MultiIndex."""
+        cols = pd.MultiIndex.from_product([self.fields, self.symbols], names=["field", "symbol"])
+        data = self.prices.transpose(0, 2, 1).reshape(self.n_bars, -1)  # (T, F*N)
+        return pd.DataFrame(data, index=self.dates, columns=cols)
+
+    def describe(self) -> str:
+        """One line: name, shape, fields and date range."""
+        return (
+            f"{self.name}: {self.n_bars} bars x {self.n_assets} assets, fields {list(self.fields)}, "
+            f"{self.dates[0].date()} to {self.dates[-1].date()}"
+        )
+
+    def __repr__(self) -> str:
+        return f"MarketData({self.describe()})"
+
+    # ------------------------------------------------------------------ subsets
+    def slice_rows(self, start: int, stop: int) -> MarketData:
+        """Rows ``start:stop`` as a new market (no copy of the values is made)."""
+        if not 0 <= start < stop <= self.n_bars:
+            raise DataError(f"row range {start}:{stop} is empty or outside 0:{self.n_bars}")
+        return MarketData(
+            self.prices[start:stop], self.dates[start:stop], self.symbols, self.fields,
+            self.name, self.meta,
+        )
+
+    def between(self, start: Any = None, end: Any = None) -> MarketData:
+        """Rows with ``start <= date <= end`` (either bound may be ``None``).
+
+        Raises:
+            DataError: no rows fall in the range.
+        """
+        lo = 0 if start is None else int(self.dates.searchsorted(pd.Timestamp(start), "left"))
+        hi = self.n_bars if end is None else int(self.dates.searchsorted(pd.Timestamp(end), "right"))
+        if hi <= lo:
+            raise DataError(
+                f"no rows of {self.name!r} between {start} and {end} "
+                f"(data covers {self.dates[0].date()} to {self.dates[-1].date()})"
+            )
+        return self.slice_rows(lo, hi)
+
+    def select(self, symbols: Sequence[str]) -> MarketData:
+        """A market with only ``symbols``, in the given order.
+
+        Raises:
+            DataError: a symbol is unknown (with a suggestion).
+        """
+        idx = []
+        for sym in symbols:
+            if sym not in self.symbols:
+                raise DataError(
+                    f"unknown symbol {sym!r} in {self.name!r}.{suggest(sym, list(self.symbols))}"
+                )
+            idx.append(self.symbols.index(sym))
+        return MarketData(
+            self.prices[:, idx], self.dates, tuple(symbols), self.fields, self.name, self.meta
+        )
+
+    def split(
+        self, train: float | Any = 0.7, val: float | Any = 0.15, *, min_rows: int = 2
+    ) -> Split:
+        """Chronological train / val / test split.
+
+        Args:
+            train: fraction of rows (``0 < train < 1``) or the last date of the train part.
+            val: fraction of rows or the last date of the validation part; the test part is
+                the rest.
+            min_rows: each part must keep at least this many rows (e.g. window + 2).
+
+        Raises:
+            DataError: a part would have fewer than ``min_rows`` rows.
+        """
+        if isinstance(train, float) and isinstance(val, float):
+            if not (0 < train and 0 <= val and train + val < 1):
+                raise DataError(f"split fractions train={train}, val={val} must be > 0 and sum < 1")
+            a = int(round(self.n_bars * train))
+            b = int(round(self.n_bars * (train + val)))
+        else:
+            a = int(self.dates.searchsorted(pd.Timestamp(train), "right"))
+            b = int(self.dates.searchsorted(pd.Timestamp(val), "right"))
+        parts = {"train": (0, a), "val": (a, b), "test": (b, self.n_bars)}
+        for part, (lo, hi) in parts.items():
+            if hi - lo < min_rows:
+                raise DataError(
+                    f"{part} split of {self.name!r} has {hi - lo} rows, fewer than the "
+                    f"{min_rows} needed; use more data, a smaller window or other split points"
+                )
+        return Split(*(self.slice_rows(lo, hi) for lo, hi in parts.values()))
+
+    def walk_forward(
+        self, train_bars: int, test_bars: int, *, step_bars: int | None = None,
+        expanding: bool = False,
+    ) -> list[tuple[MarketData, MarketData]]:
+        """Walk-forward folds: ``[(train, test), ...]`` with each test block after its train block.
+
+        Args:
+            train_bars: rows in each training block (the first one when ``expanding``).
+            test_bars: rows in each test block.
+            step_bars: rows between fold starts (default ``test_bars``: test blocks tile).
+            expanding: training blocks grow from row 0 instead of sliding.
+
+        Raises:
+            DataError: not even one fold fits.
+        """
+        step = step_bars or test_bars
+        if min(train_bars, test_bars, step) <= 0:
+            raise DataError("train_bars, test_bars and step_bars must be positive")
+        folds = []
+        start = 0
+        while start + train_bars + test_bars <= self.n_bars:
+            lo = 0 if expanding else start
+            mid = start + train_bars
+            folds.append((self.slice_rows(lo, mid), self.slice_rows(mid, mid + test_bars)))
+            start += step
+        if not folds:
+            raise DataError(
+                f"{self.name!r} has {self.n_bars} rows; one fold needs "
+                f"{train_bars} + {test_bars}"
+            )
+        return folds
+
+    def fingerprint(self) -> str:
+        """Stable SHA-256 of values, dates, symbols and fields (for run reproducibility)."""
+        digest = hashlib.sha256()
+        header = {"symbols": self.symbols, "fields": self.fields, "shape": self.prices.shape}
+        digest.update(json.dumps(header, sort_keys=True).encode())
+        digest.update(self.dates.asi8.astype("<i8").tobytes())
+        digest.update(np.ascontiguousarray(self.prices, dtype="<f8").tobytes())
+        return digest.hexdigest()
+
+    def require_rows(self, rows: int, why: str) -> None:
+        """Raise a :class:`DataError` unless the market has at least ``rows`` rows."""
+        if self.n_bars < rows:
+            raise DataError(
+                f"{self.name!r} has {self.n_bars} rows but {why} needs at least {rows}; "
+                "use a longer date range or a smaller window"
+            )
+
+
+# ---------------------------------------------------------------------- validation
+def _require_datetime_index(frame: pd.DataFrame, where: str) -> None:
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise DataError(
+            f"{where}: index must be dates (DatetimeIndex), got {type(frame.index).__name__}; "
+            "parse the date column first"
+        )
+
+
+def _check_dates(index: pd.DatetimeIndex) -> None:
+    if index.hasnans:
+        raise DataError(f"{int(index.isna().sum())} missing dates (NaT) in the index")
+    dup = index[index.duplicated()]
+    if len(dup):
+        raise DataError(f"duplicated date {dup[0].date()}{describe_more(len(dup))}; drop duplicates")
+    if len(index) > 1:
+        bad = np.flatnonzero(np.diff(index.asi8) < 0)
+        if len(bad):
+            raise DataError(
+                f"dates are not sorted: {index[bad[0] + 1].date()} comes after "
+                f"{index[bad[0]].date()}{describe_more(len(bad))}; sort by date"
+            )
+
+
+def _check_values(
+    values: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...], names: list[str]
+) -> None:
+    for k, fname in enumerate(names):
+        col = values[:, :, k]  # (T, N)
+        bad = ~np.isfinite(col)
+        problem = "NaN or inf"
+        hint = "clean the source, drop the symbol, or pass fill='ffill'"
+        if not bad.any():
+            bad = col < 0 if fname == "volume" else col <= 0
+            problem = "< 0" if fname == "volume" else "<= 0"
+            hint = "clean the source or drop the symbol"
+        if bad.any():
+            t, n = np.argwhere(bad)[0]
+            raise DataError(
+                f"{fname} {problem} for {symbols[n]} on {index[t].date()} "
+                f"(value {float(col[t, n])!r}){describe_more(int(bad.sum()))}; {hint}"
+            )
+
+
+def _forward_fill(values: np.ndarray) -> np.ndarray:
+    # Carry the last finite value forward per (symbol, field); leading gaps stay NaN.
+    # Where nothing came before, the index stays 0 and row 0 is itself missing.
+    ok = np.isfinite(values)
+    idx = np.where(ok, np.arange(values.shape[0])[:, None, None], 0)  # (T, N, F)
+    np.maximum.accumulate(idx, axis=0, out=idx)
+    return np.take_along_axis(values, idx, axis=0)
+
+
+def _apply_adjustment(values: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    close_k, adj_k = names.index("close"), names.index("adj_close")
+    factor = values[:, :, adj_k] / values[:, :, close_k]  # (T, N)
+    out = values.copy()
+    for k, fname in enumerate(names):
+        if fname in ("open", "high", "low", "close"):
+            out[:, :, k] *= factor
+        elif fname == "volume":
+            out[:, :, k] /= factor
+    keep = [k for k, f in enumerate(names) if f != "adj_close"]
+    return out[:, :, keep], [names[k] for k in keep]
+
+
+def _align_calendars(indexes: Mapping[str, pd.DatetimeIndex], align: Align) -> pd.DatetimeIndex:
+    items = list(indexes.items())
+    if align == "strict":
+        first_sym, first = items[0]
+        for sym, idx in items[1:]:
+            if not idx.equals(first):
+                only_a = first.difference(idx)
+                only_b = idx.difference(first)
+                where = (
+                    f"{first_sym} has {only_a[0].date()} which {sym} lacks" if len(only_a)
+                    else f"{sym} has {only_b[0].date()} which {first_sym} lacks"
+                )
+                n_diff = len(only_a) + len(only_b)
+                raise DataError(
+                    f"misaligned calendars: {where}{describe_more(n_diff)}; "
+                    "pass align='intersection' or align='union+ffill'"
+                )
+        return pd.DatetimeIndex(first)
+    if align == "intersection":
+        cal = items[0][1]
+        for _, idx in items[1:]:
+            cal = cal.intersection(idx)
+    elif align == "union+ffill":
+        cal = items[0][1]
+        for _, idx in items[1:]:
+            cal = cal.union(idx)
+    else:
+        raise DataError(f"unknown align {align!r}; use 'strict', 'intersection' or 'union+ffill'")
+    cal = pd.DatetimeIndex(cal.unique()).sort_values()
+    if len(cal) == 0:
+        raise DataError("the symbols share no dates: the aligned calendar is empty")
+    return cal
