@@ -1,0 +1,310 @@
+"""``PortfolioEnv``: a long-only portfolio over ``N`` assets and cash (``tradegym/Portfolio-v0``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from tradegym.data.market import MarketData
+from tradegym.envs import kernel
+from tradegym.envs.rewards import RewardContext, make_reward
+from tradegym.errors import ConfigError, DataError
+from tradegym.features import CLIP, FeatureScaler, compute_features
+from tradegym.registry import Registry
+
+COSTS: Registry[Any] = Registry("cost model")
+COSTS.add("proportional", kernel.proportional_cost)
+
+
+def resolve_data(data: MarketData | str, data_kwargs: Mapping[str, Any] | None = None) -> MarketData:
+    """Return ``data`` itself, or load it by source name through :func:`tradegym.data.load`."""
+    if isinstance(data, MarketData):
+        return data
+    from tradegym.data import load
+
+    return load(data, **dict(data_kwargs or {}))
+
+
+class PortfolioEnv(gym.Env):
+    """Allocate a portfolio across ``N`` assets and cash, one bar at a time.
+
+    ## Description
+    At each bar ``t`` the agent sees a window of causal features up to the close of ``t``
+    and its current weights, and chooses target weights. The trade fills according to
+    ``execution``, pays proportional costs on turnover, and the weights then drift with
+    prices until the next decision. ``A = N + 1`` slots, cash first.
+
+    ## Observation Space
+    ``Dict``:
+
+    ===========  ==============  ================  ============================================
+    key          shape           range             unit
+    ===========  ==============  ================  ============================================
+    ``window``   ``(W, N, K)``   ``[-10, 10]``     causal features of rows ``t-W+1..t``,
+                                                   z-scored against their own past (float32)
+    ``weights``  ``(A,)``        ``[0, 1]``        current weights, cash first, sum 1
+    ===========  ==============  ================  ============================================
+
+    ## Action Space
+    ``Box(-1, 1, (A,))`` scores, cash first, mapped to long-only weights on the simplex by
+    :func:`~tradegym.envs.kernel.scores_to_weights`: ``"softmax"`` (default; temperature 0.2,
+    weights under ``dust_weight`` dropped, so one score at +1 and the rest at -1 is a fully
+    concentrated portfolio) or ``"simplex"`` (projection; every simplex point reachable).
+    Finite scores outside ``[-1, 1]`` are clipped; NaN/inf or a wrong shape is an error.
+    :meth:`weights_to_action` gives the action for given target weights.
+
+    ## Execution and Costs
+    ``execution="next_open"`` (default when the data has opens): decided at the close of
+    ``t``, filled at the open of ``t+1``; the old weights carry the overnight move.
+    ``"next_close"`` (default for close-only data): filled at the close of ``t+1``; the old
+    weights carry the whole bar. ``"close"``: filled at the close just observed — the
+    optimistic convention of most papers, kept for comparison. Costs: ``cost_rate`` (a
+    fraction; 0.001 = 10 bps) times the risky turnover ``sum_{i>=1} |target_i - drifted_i|``,
+    or a ``cost_model``. Formulas: :mod:`tradegym.envs.kernel`.
+
+    ## Rewards
+    ``"log_return"`` (default) of value net of costs, ``"simple_return"``,
+    ``"differential_sharpe"``, ``"drawdown_penalized"``, or a callable
+    ``f(RewardContext) -> float``; see :mod:`tradegym.envs.rewards`.
+
+    ## Starting State
+    All cash, value ``initial_value``. The first decision bar is ``start``: ``"random"``
+    (uniform over bars with a full warmed-up window, seeded by ``reset(seed=...)``),
+    ``"first"``, or a row index; ``reset(options={"start": ...})`` overrides it.
+
+    ## Episode End
+    Terminated when value falls below ``ruin_fraction * initial_value`` (ruin). Truncated
+    at the last bar of the data or after ``max_steps`` steps.
+
+    ## Info
+    ``value`` (after costs), ``weights`` (A,) after drift, ``target`` (A,), ``turnover``,
+    ``cost`` (currency), ``log_return``, ``date`` (of bar t+1), ``index``, ``execution``.
+
+    ## Arguments
+    ``data`` (MarketData or source name), ``window_bars`` (W), ``features`` (names or
+    ``"auto"``), ``normalize`` (``"rolling"``, ``"expanding"``, ``"none"``, or a
+    FeatureScaler), ``cost_rate``, ``cost_model``, ``execution``, ``reward``,
+    ``reward_kwargs``, ``action_mapping``, ``temperature``, ``dust_weight``, ``start``,
+    ``max_steps``, ``initial_value``, ``ruin_fraction``, ``render_mode``.
+
+    ## Example
+    >>> from tradegym.data import load
+    >>> env = PortfolioEnv(load("planted", n_assets=3, n_bars=300, seed=0), window_bars=10)
+    >>> obs, info = env.reset(seed=0)
+    >>> obs["window"].shape, obs["weights"].tolist(), env.execution
+    ((10, 3, 7), [1.0, 0.0, 0.0, 0.0], 'next_open')
+    >>> obs, reward, terminated, truncated, info = env.step(env.weights_to_action([0, 1, 0, 0]))
+    >>> round(info["turnover"], 6), info["cost"] > 0, info["weights"][1] > 0.99
+    (1.0, True, True)
+    """
+
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        data: MarketData | str = "sp500_stocks",
+        *,
+        data_kwargs: Mapping[str, Any] | None = None,
+        window_bars: int = 30,
+        features: tuple[str, ...] | list[str] | str = "auto",
+        normalize: str | FeatureScaler = "rolling",
+        cost_rate: float = 0.001,
+        cost_model: Any = "proportional",
+        execution: str | None = None,
+        reward: Any = "log_return",
+        reward_kwargs: Mapping[str, Any] | None = None,
+        action_mapping: str = "softmax",
+        temperature: float = 0.2,
+        dust_weight: float = 1e-4,
+        start: str | int = "random",
+        max_steps: int | None = None,
+        initial_value: float = 1.0,
+        ruin_fraction: float = 0.05,
+        render_mode: str | None = None,
+    ) -> None:
+        self.data = resolve_data(data, data_kwargs)
+        if window_bars < 1:
+            raise ConfigError(f"window_bars must be >= 1, got {window_bars}")
+        if action_mapping not in kernel.MAPPINGS:
+            raise ConfigError(f"unknown action_mapping {action_mapping!r}; use {list(kernel.MAPPINGS)}")
+        if not 0.01 <= temperature <= 2:
+            raise ConfigError(f"temperature must be in [0.01, 2], got {temperature}")
+        if max_steps is not None and max_steps < 1:
+            raise ConfigError(f"max_steps must be >= 1 or None, got {max_steps}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ConfigError(f"render_mode {render_mode!r} not in {self.metadata['render_modes']}")
+        self.window_bars = int(window_bars)
+        self.execution = execution or ("next_open" if self.data.has("open") else "next_close")
+        self.r_pre, self.r_post = kernel.execution_ratios(self.data, self.execution)  # (T-1, A)
+        self.cost_fn = COSTS.resolve(cost_model)(cost_rate)
+        self.cost_rate = cost_rate
+        self.reward_fn = make_reward(reward, **dict(reward_kwargs or {}))
+        self.action_mapping, self.temperature, self.dust_weight = action_mapping, temperature, dust_weight
+        self.feature_set = compute_features(self.data, features, normalize=normalize)
+        self._features = self.feature_set.values  # (T, N, K), read-only
+        self.first_index = self.feature_set.warmup_bars + self.window_bars - 1
+        self.data.require_rows(
+            self.first_index + 2,
+            f"a window of {self.window_bars} bars after {self.feature_set.warmup_bars} warm-up bars "
+            "plus one step",
+        )
+        self.start, self.max_steps = start, max_steps
+        self._check_start(start)
+        self.initial_value, self.ruin_fraction = float(initial_value), float(ruin_fraction)
+        self.render_mode = render_mode
+        self._dates = list(self.data.dates)
+
+        n, k, a = self.data.n_assets, len(self.feature_set.names), self.data.n_assets + 1
+        self.n_slots = a
+        bound = np.inf if self.feature_set.normalize == "none" else CLIP
+        self.observation_space = spaces.Dict({
+            "window": spaces.Box(-bound, bound, (self.window_bars, n, k), np.float32),
+            "weights": spaces.Box(0.0, 1.0, (a,), np.float32),
+        })
+        self.action_space = spaces.Box(-1.0, 1.0, (a,), np.float32)
+        self.current_index = self.first_index
+        self.value = self.initial_value
+        self.weights = self._cash()
+        self.steps = 0
+        self.history: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------ gymnasium API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Start an episode all in cash at the chosen start bar; returns ``(obs, info)``."""
+        super().reset(seed=seed)
+        start = (options or {}).get("start", self.start)
+        self._check_start(start)
+        last = self.data.n_bars - 2 - (self.max_steps - 1 if self.max_steps else 0)
+        last = max(last, self.first_index)
+        if start == "random":
+            self.current_index = int(self.np_random.integers(self.first_index, last + 1))
+        elif start == "first":
+            self.current_index = self.first_index
+        else:
+            self.current_index = int(start)
+        self.value = self.initial_value
+        self.weights = self._cash()
+        self.steps = 0
+        if hasattr(self.reward_fn, "reset"):
+            self.reward_fn.reset(())
+        info = {
+            "value": self.value, "weights": self.weights.copy(), "date": self._dates[self.current_index],
+            "index": self.current_index, "execution": self.execution,
+        }
+        self.history = [dict(info, turnover=0.0, cost=0.0)]
+        return self._obs(), info
+
+    def step(
+        self, action: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """Trade to the weights ``action`` maps to and advance one bar; see the class docstring."""
+        target = self.action_to_weights(action)
+        return self.step_weights(target)
+
+    def step_weights(
+        self, target: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """Advance one bar trading to ``target`` weights ``(A,)`` directly (no action mapping)."""
+        t = self.current_index
+        if t >= self.data.n_bars - 1:
+            raise DataError(f"episode is over at the last bar {self._dates[t].date()}; call reset()")
+        prev_value = self.value
+        res = kernel.portfolio_step(
+            prev_value, self.weights, target, self.r_pre[t], self.r_post[t], self.cost_fn
+        )
+        self.value, self.weights = float(res.value), res.weights
+        self.current_index = t + 1
+        self.steps += 1
+        log_ret = math.log(self.value / prev_value) if self.value > 0 else -math.inf
+        turnover, cost = float(res.turnover), float(res.cost)
+        reward = float(self.reward_fn(RewardContext(prev_value, self.value, log_ret, turnover, cost)))
+        terminated = self.value < self.ruin_fraction * self.initial_value
+        truncated = self.current_index >= self.data.n_bars - 1 or (
+            self.max_steps is not None and self.steps >= self.max_steps
+        )
+        info = {
+            "value": self.value, "weights": self.weights.copy(), "target": target,
+            "turnover": turnover, "cost": cost, "log_return": log_ret,
+            "date": self._dates[self.current_index], "index": self.current_index,
+            "execution": self.execution,
+        }
+        if self.render_mode is not None:
+            self.history.append(info)
+        return self._obs(), reward, bool(terminated), bool(truncated), info
+
+    # ------------------------------------------------------------------ actions
+    def action_to_weights(self, action: Any) -> np.ndarray:
+        """Validate an action ``(A,)`` and map it to target weights ``(A,)`` on the simplex.
+
+        Raises:
+            ValueError: wrong shape, or NaN/inf, naming the step and date.
+        """
+        arr = np.asarray(action, dtype=np.float64)
+        if arr.shape != (self.n_slots,):
+            raise ValueError(
+                f"action has shape {arr.shape}, expected ({self.n_slots},) = N+1 scores, cash first, "
+                f"{self._where()}"
+            )
+        # One reduction checks finiteness on the hot path; the slow scan runs only on failure
+        # (a sum of finite values overflowing to inf falls through to it and passes).
+        if not math.isfinite(np.add.reduce(arr)) and not np.isfinite(arr).all():
+            bad = np.flatnonzero(~np.isfinite(arr))
+            raise ValueError(
+                f"action has non-finite scores {arr[bad].tolist()} at slots {bad.tolist()} "
+                f"{self._where()}; a policy produced NaN or inf"
+            )
+        return kernel.scores_to_weights(
+            np.minimum(np.maximum(arr, -1.0), 1.0), self.action_mapping, self.temperature,
+            self.dust_weight,
+        )
+
+    def weights_to_action(self, weights: Any) -> np.ndarray:
+        """The action ``(A,)`` float32 that maps exactly to ``weights`` (cash first, sum 1)."""
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (self.n_slots,) or not np.isfinite(w).all() or (w < 0).any():
+            raise ValueError(f"weights must be ({self.n_slots},) finite and >= 0, got {w!r}")
+        w = w / w.sum()
+        return kernel.weights_to_scores(w, self.action_mapping, self.temperature).astype(np.float32)
+
+    # ------------------------------------------------------------------ helpers
+    def _obs(self) -> dict[str, np.ndarray]:
+        t = self.current_index
+        # A copy: users keep what they are given (Gymnasium's checker asserts it).
+        window = self._features[t - self.window_bars + 1 : t + 1].copy()  # (W, N, K)
+        return {"window": window, "weights": self.weights.astype(np.float32)}
+
+    def _cash(self) -> np.ndarray:
+        w = np.zeros(self.data.n_assets + 1)
+        w[0] = 1.0
+        return w
+
+    def _where(self) -> str:
+        return f"at step {self.steps} ({self._dates[self.current_index].date()})"
+
+    def _check_start(self, start: Any) -> None:
+        if start in ("random", "first"):
+            return
+        if isinstance(start, (int, np.integer)) and self.first_index <= start <= self.data.n_bars - 2:
+            return
+        raise ConfigError(
+            f"start must be 'random', 'first' or a row index in [{self.first_index}, "
+            f"{self.data.n_bars - 2}] (a full window and one step), got {start!r}"
+        )
+
+    def render(self) -> np.ndarray | str | None:
+        """``"rgb_array"``: an (H, W, 3) uint8 plot of value and weights; ``"ansi"``: a text line."""
+        if self.render_mode == "ansi":
+            w = " ".join(f"{x:.2f}" for x in self.weights)
+            return f"{self._dates[self.current_index].date()} value={self.value:.4f} weights=[{w}]"
+        if self.render_mode == "rgb_array":
+            from tradegym.envs.render import episode_figure_array
+
+            return episode_figure_array(self.history, ["cash", *self.data.symbols])
+        return None
