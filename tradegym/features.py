@@ -248,6 +248,7 @@ def compute_features(
     raw[:warmup] = 0.0
     if isinstance(normalize, FeatureScaler):
         values, label = normalize.transform(raw), "scaler"
+        values[:warmup] = 0.0
     elif normalize == "none":
         values, label = raw, "none"
     elif normalize in ("rolling", "expanding"):
