@@ -99,7 +99,7 @@ class PortfolioEnv(gym.Env):
     >>> obs["window"].shape, obs["weights"].tolist(), env.execution
     ((10, 3, 7), [1.0, 0.0, 0.0, 0.0], 'next_open')
     >>> obs, reward, terminated, truncated, info = env.step(env.weights_to_action([0, 1, 0, 0]))
-    >>> round(info["turnover"], 6), info["cost"] > 0, info["weights"][1] > 0.99
+    >>> round(info["turnover"], 6), bool(info["cost"] > 0), bool(info["weights"][1] > 0.99)
     (1.0, True, True)
     """
 
