@@ -56,10 +56,10 @@ class Registry(Generic[T]):
     ...     return 0.0
     >>> rewards.resolve("zero") is zero
     True
-    >>> rewards.resolve("zer")
+    >>> rewards.resolve("zer")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    tradegym.errors.ConfigError: unknown reward 'zer'. Did you mean 'zero'? Known: zero; or pass 'module:attribute'.
+    tradegym.errors.ConfigError: unknown reward 'zer'. Did you mean 'zero'? Known: zero; or pass ...
     """
 
     def __init__(self, kind: str) -> None:

@@ -48,7 +48,7 @@ def test_ffill_fills_gaps_but_not_leading_ones() -> None:
     assert filled.close[2, 0] == 1.1
     lead = [row[:] for row in GOOD]
     lead[0][1] = np.nan
-    with pytest.raises(DataError, match="close NaN or inf for MSFT on 2020-03-12"):
+    with pytest.raises(DataError, match="close NaN or inf for MSFT on 2020-03-12 .*cannot fill before"):
         close_only(lead, fill="ffill")
 
 

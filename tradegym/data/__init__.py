@@ -61,7 +61,8 @@ def load(
 
     Args:
         source: a name from :data:`SOURCES` or ``"module:function"`` returning MarketData.
-        start, end: optional inclusive date bounds.
+        start: optional first date (inclusive).
+        end: optional last date (inclusive).
         symbols: optional subset of symbols, in the order wanted.
         **kwargs: passed to the source function (``path=``, ``tickers=``, ``n_assets=``...).
 

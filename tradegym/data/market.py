@@ -161,7 +161,7 @@ class MarketData:
             values = _forward_fill(values)
         elif fill is not None:
             raise DataError(f"unknown fill policy {fill!r}; use None or 'ffill'")
-        _check_values(values, index, symbols, names)
+        _check_values(values, index, symbols, names, filled=fill == "ffill")
         if adjust and "adj_close" in names and "close" in names:
             values, names = _apply_adjustment(values, names)
         return cls(values, index, symbols, tuple(names), name, dict(meta or {}))
@@ -211,7 +211,10 @@ class MarketData:
                 ``"strict"`` raises if they differ; ``"intersection"`` keeps common dates;
                 ``"union+ffill"`` keeps all dates and carries prices forward (leading gaps
                 remain an error).
-            name, meta, fill, adjust: as :meth:`from_array`.
+            name: label for reports.
+            meta: provenance, stored as given.
+            fill: as :meth:`from_array`; ``align="union+ffill"`` implies ``"ffill"``.
+            adjust: as :meth:`from_array`.
 
         Raises:
             DataError: no frames, differing field sets, misaligned calendars under
@@ -234,13 +237,17 @@ class MarketData:
                     f"symbol {sym} has fields {list(fs)} but {first_sym} has {list(first_fields)}; "
                     "every symbol must carry the same fields"
                 )
+        for sym, df in canon.items():
+            dup = df.index[df.index.duplicated()]
+            if len(dup):
+                raise DataError(
+                    f"duplicated date {dup[0].date()} for {sym}{describe_more(len(dup))}; drop duplicates"
+                )
         indexes = {sym: df.index for sym, df in canon.items()}
         calendar = _align_calendars(indexes, align)
         arrays = []
         for df in canon.values():
-            part = df.loc[~df.index.duplicated(keep=False)] if align != "strict" else df
-            if align != "strict":
-                part = part.sort_index().reindex(calendar)
+            part = df.sort_index().reindex(calendar) if align != "strict" else df
             arrays.append(part[list(first_fields)].to_numpy(dtype=np.float64))
         values = np.stack(arrays, axis=1)  # (T, N, F)
         if align == "union+ffill":
@@ -451,13 +458,17 @@ def _check_dates(index: pd.DatetimeIndex) -> None:
 
 
 def _check_values(
-    values: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...], names: list[str]
+    values: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...], names: list[str],
+    filled: bool = False,
 ) -> None:
     for k, fname in enumerate(names):
         col = values[:, :, k]  # (T, N)
         bad = ~np.isfinite(col)
         problem = "NaN or inf"
-        hint = "clean the source, drop the symbol, or pass fill='ffill'"
+        hint = (
+            "forward fill cannot fill before the first value: start the data later or drop the symbol"
+            if filled else "clean the source, drop the symbol, or pass fill='ffill'"
+        )
         if not bad.any():
             bad = col < 0 if fname == "volume" else col <= 0
             problem = "< 0" if fname == "volume" else "<= 0"

@@ -110,7 +110,8 @@ def portfolio_step(
         value: ``(...)`` values at the close of ``t``.
         weights: ``(..., A)`` weights at the close of ``t`` (drifted, on the simplex).
         target: ``(..., A)`` target weights on the simplex.
-        r_pre, r_post: ``(..., A)`` price ratios before and after the fill.
+        r_pre: ``(..., A)`` price ratios from the close of ``t`` to the fill.
+        r_post: ``(..., A)`` price ratios from the fill to the close of ``t+1``.
         cost_fn: ``(trade (..., A), turnover (...))`` -> cost fraction ``(...)``.
     """
     # np.add.reduce rather than .sum(): this runs once per env step, wrappers cost ~10 %.

@@ -78,6 +78,7 @@ class DifferentialSharpe:
         self.b = np.zeros(shape)
 
     def __call__(self, ctx: RewardContext) -> np.ndarray | float:
+        """Return ``D_t`` and update the moving averages with this step's return."""
         r = ctx.simple_return
         da, db = r - self.a, r * r - self.b
         var = self.b - self.a * self.a
@@ -105,6 +106,7 @@ class DrawdownPenalized:
         self.drawdown = np.zeros(shape)
 
     def __call__(self, ctx: RewardContext) -> np.ndarray | float:
+        """Return the penalised log return and update the running peak."""
         prev = np.asarray(ctx.prev_value, dtype=np.float64)
         peak = prev if self.peak is None else self.peak
         self.peak = np.maximum(peak, ctx.value)

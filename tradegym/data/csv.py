@@ -1,0 +1,270 @@
+"""Market data from a user's CSV or Parquet files.
+
+Three layouts are understood, per file:
+
+* **long**: a date column, a symbol column and field columns (``Open``, ``High``, ``Low``,
+  ``Close``, ``Adj Close``, ``Volume``, any case or alias), one row per (date, symbol);
+* **one symbol per file**: a date column and field columns only; the symbol is the file
+  name without its suffix (Yahoo's ``Date,Open,High,Low,Close,Adj Close,Volume`` export);
+* **wide**: a date column and one column of closes per symbol (no column is a field name).
+
+A path may be one file or a folder of such files (``AAPL.csv``, ``MSFT.parquet``...), which
+are combined. Calendars are reconciled by :meth:`MarketData.from_frames` under the ``align``
+policy, never silently.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tradegym.data.market import Align, Fill, MarketData, canonical_field
+from tradegym.errors import DataError, describe_more
+from tradegym.registry import suggest
+
+_DATE_NAMES: tuple[str, ...] = ("date", "datetime", "timestamp", "time")
+_SUFFIXES: tuple[str, ...] = (".csv.gz", ".csv", ".parquet", ".pq")  # longest first
+_PARQUET: tuple[str, ...] = (".parquet", ".pq")
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    *,
+    symbol_column: str | None = "symbol",
+    date_column: str | None = None,
+    align: Align = "strict",
+    fill: Fill = None,
+    adjust: bool = True,
+    name: str | None = None,
+) -> MarketData:
+    """Load a CSV/Parquet file, or a folder of them, into a market.
+
+    Args:
+        path: a ``.csv``, ``.csv.gz``, ``.parquet`` or ``.pq`` file (other suffixes are read
+            as CSV), or a folder; in a folder every file with one of those suffixes is read
+            and hidden files are skipped.
+        symbol_column: name of the symbol column of long files, matched ignoring case
+            (``"symbol"`` also finds ``"ticker"``); ``None`` means files have none.
+        date_column: name of the date column; by default the first of ``date``,
+            ``datetime``, ``timestamp``, ``time`` (any case). A Parquet file may instead
+            carry the dates as its index.
+        align: ``"strict"`` (calendars must match), ``"intersection"`` or
+            ``"union+ffill"``; see :meth:`MarketData.from_frames`.
+        fill: ``None`` or ``"ffill"``, as :meth:`MarketData.from_array`.
+        adjust: fold an ``Adj Close`` column into OHLC and drop it (``False`` keeps it).
+        name: label of the market (default: the file or folder name without suffix).
+
+    Returns:
+        MarketData ``(T, N, F)``: ``N`` symbols in file order (folders: by file name),
+        ``F`` the fields the files have. Rows where every field of a symbol is empty are
+        dropped for that symbol before alignment; rows within a symbol are sorted by date.
+
+    Raises:
+        DataError: missing path, empty folder or file, unreadable file, no date column,
+            unparseable dates or non-numeric values (naming the file and value), unknown
+            columns, a symbol with duplicate dates or in two files, misaligned calendars
+            under ``align="strict"``, or anything :meth:`MarketData.from_frames` rejects.
+    """
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise DataError(
+            f"no such file or folder: {root}; pass a .csv/.parquet file or a folder of "
+            "per-symbol files"
+        )
+    files = _list_files(root) if root.is_dir() else [root]
+    frames: dict[str, pd.DataFrame] = {}
+    origin: dict[str, Path] = {}
+    for file in files:
+        for symbol, frame in _read_file(file, symbol_column, date_column).items():
+            if symbol in frames:
+                raise DataError(
+                    f"symbol {symbol} is in both {origin[symbol]} and {file}; keep one of them"
+                )
+            frames[symbol], origin[symbol] = frame, file
+    meta = {
+        "source": "csv",
+        "path": str(root),
+        "files": [f.name for f in files],
+        "align": align,
+        "adjusted": adjust,
+    }
+    return MarketData.from_frames(
+        frames, align=align, fill=fill, adjust=adjust, name=name or _stem(root), meta=meta
+    )
+
+
+# ---------------------------------------------------------------------- one file
+def _read_file(
+    file: Path, symbol_column: str | None, date_column: str | None
+) -> dict[str, pd.DataFrame]:
+    """Split one file into ``symbol -> frame`` (index: dates; columns: canonical fields)."""
+    table = _read_table(file)
+    date_col = _find_date_column(table, date_column, file)
+    dates = _parse_dates(table[date_col], file, date_col)
+    body = table.drop(columns=date_col).set_axis(dates, axis=0)
+    sym_col = _find_symbol_column(body, symbol_column, file)
+    if sym_col is not None:
+        symbols = body[sym_col]
+        if symbols.isna().any():
+            row = int(np.flatnonzero(symbols.isna().to_numpy())[0])
+            raise DataError(f"empty symbol in column {sym_col!r} of {file}, row {row + 1}")
+        parts = {
+            str(sym): group.drop(columns=sym_col)
+            for sym, group in body.groupby(symbols.astype(str), sort=False)
+        }
+    elif any(_is_field(c) for c in body.columns):
+        parts = {_stem(file): body}
+    else:  # wide: every column is a symbol holding closes
+        parts = {str(c): body[[c]].set_axis(["close"], axis=1) for c in body.columns}
+    return {sym: _clean(part, sym, file) for sym, part in parts.items()}
+
+
+def _clean(part: pd.DataFrame, symbol: str, file: Path) -> pd.DataFrame:
+    part = part.set_axis([canonical_field(c, str(file)) for c in part.columns], axis=1)
+    for column in part.columns:
+        part[column] = _numeric(part[column], column, symbol, file)
+    part = part.dropna(how="all")
+    if part.empty:
+        raise DataError(f"{symbol} in {file} has no values; every row is empty")
+    dup = part.index[part.index.duplicated()]
+    if len(dup):
+        raise DataError(
+            f"duplicate date {_when(dup[0])} for {symbol} in {file}{describe_more(len(dup))}; "
+            "each symbol needs one row per date (drop duplicates, or check the symbol column)"
+        )
+    return part.sort_index()
+
+
+def _read_table(file: Path) -> pd.DataFrame:
+    try:
+        if file.name.lower().endswith(_PARQUET):
+            table = pd.read_parquet(file)
+            if isinstance(table.index, pd.DatetimeIndex) and table.index.name is None:
+                table = table.rename_axis("date")
+            if any(level is not None for level in table.index.names):  # dates in the index
+                table = table.reset_index()
+        else:
+            table = pd.read_csv(file)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{file} is empty") from exc
+    except (OSError, ValueError) as exc:  # parser, decoding and pyarrow errors
+        raise DataError(f"cannot read {file}: {exc}") from exc
+    if table.empty:
+        raise DataError(f"{file} has no data rows (columns: {[str(c) for c in table.columns]})")
+    return table
+
+
+def _find_date_column(table: pd.DataFrame, date_column: str | None, file: Path) -> str:
+    names = [str(c) for c in table.columns]
+    if date_column is not None:
+        if date_column in table.columns:
+            return date_column
+        raise DataError(
+            f"date column {date_column!r} not in {file}; columns are {names}."
+            f"{suggest(date_column, names)}"
+        )
+    lowered = {str(c).strip().lower(): c for c in table.columns}
+    for candidate in _DATE_NAMES:
+        if candidate in lowered:
+            return lowered[candidate]
+    raise DataError(
+        f"no date column in {file}: columns are {names}; name it 'date' (or Date, datetime, "
+        "timestamp) or pass date_column="
+    )
+
+
+def _parse_dates(column: pd.Series, file: Path, name: str) -> pd.DatetimeIndex:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        parsed = column
+    elif pd.api.types.is_integer_dtype(column) and column.between(10_000_101, 29_991_231).all():
+        parsed = pd.to_datetime(column.astype(str), format="%Y%m%d", errors="coerce")  # 20200131
+    elif pd.api.types.is_numeric_dtype(column):
+        raise DataError(
+            f"date column {name!r} of {file} holds numbers (first {column.iloc[0]}); "
+            "write dates as text such as 2020-01-31"
+        )
+    else:
+        with warnings.catch_warnings():
+            # Unparseable values are reported below; pandas' "could not infer format" adds nothing.
+            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+            try:
+                parsed = pd.to_datetime(column, errors="coerce")
+            except ValueError:  # mixed UTC offsets, e.g. across a daylight-saving change
+                parsed = pd.to_datetime(column, errors="coerce", utc=True)
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        row = int(bad[0])
+        raise DataError(
+            f"cannot parse date {column.iloc[row]!r} in column {name!r} of {file}, row {row + 1}"
+            f"{describe_more(len(bad))}; use one format such as 2020-01-31 throughout"
+        )
+    return pd.DatetimeIndex(parsed, name="date")
+
+
+def _find_symbol_column(body: pd.DataFrame, symbol_column: str | None, file: Path) -> str | None:
+    if symbol_column is None:
+        return None
+    wanted = {symbol_column.lower()} | ({"ticker"} if symbol_column == "symbol" else set())
+    for column in body.columns:
+        if str(column).strip().lower() in wanted:
+            return column
+    if symbol_column != "symbol":  # asked for by name: its absence is a mistake
+        names = [str(c) for c in body.columns]
+        raise DataError(
+            f"symbol column {symbol_column!r} not in {file}; columns are {names}."
+            f"{suggest(symbol_column, names)}"
+        )
+    return None
+
+
+def _numeric(values: pd.Series, column: str, symbol: str, file: Path) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(np.float64)
+    coerced = pd.to_numeric(values, errors="coerce")
+    bad = np.flatnonzero((coerced.isna() & values.notna()).to_numpy())
+    if len(bad):
+        row = int(bad[0])
+        raise DataError(
+            f"non-numeric {column} {values.iloc[row]!r} for {symbol} on {_when(values.index[row])} "
+            f"in {file}{describe_more(len(bad))}; clean the file"
+        )
+    return coerced.astype(np.float64)
+
+
+# ---------------------------------------------------------------------- names
+def _when(stamp: pd.Timestamp) -> str:
+    """The date alone for a daily bar, the full timestamp for an intraday one."""
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+
+
+def _is_field(column: object) -> bool:
+    try:
+        canonical_field(str(column))
+    except DataError:
+        return False
+    return True
+
+
+def _list_files(folder: Path) -> list[Path]:
+    files = sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(_SUFFIXES)
+    )
+    if not files:
+        raise DataError(
+            f"folder {folder} has no {', '.join(_SUFFIXES)} files; put one file per symbol "
+            "there (AAPL.csv, MSFT.parquet...)"
+        )
+    return files
+
+
+def _stem(path: Path) -> str:
+    lowered = path.name.lower()
+    for suffix in _SUFFIXES:
+        if lowered.endswith(suffix):
+            return path.name[: -len(suffix)]
+    return path.stem
