@@ -107,7 +107,8 @@ class Registry(Generic[T]):
         if spec in self._items:
             return self._items[spec]
         if spec in self._lazy:
-            self._items[spec] = import_object(self._lazy.pop(spec))
+            self._items[spec] = import_object(self._lazy[spec])  # stays lazy if this raises
+            del self._lazy[spec]
             return self._items[spec]
         if ":" in spec:
             return import_object(spec)

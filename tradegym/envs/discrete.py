@@ -63,9 +63,7 @@ class PortfolioDiscreteEnv(PortfolioEnv):
         if not 0 <= index < self.action_space.n:
             raise ValueError(f"action {index} outside [0, {self.action_space.n}) {self._where()}")
         if index == 0:
-            # Hold means the weights the old portfolio has drifted to at the fill: no trade.
-            held = self.weights * self.r_pre[self.current_index]  # (A,)
-            return held / held.sum()
+            return self.hold_weights()
         return self.targets[index]
 
     def weights_to_action(self, weights: Any) -> np.ndarray:

@@ -205,13 +205,45 @@ class PortfolioEnv(gym.Env):
         self, action: np.ndarray
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Trade to the weights ``action`` maps to and advance one bar; see the class docstring."""
-        target = self.action_to_weights(action)
-        return self.step_weights(target)
+        return self._advance(self.action_to_weights(action))
 
     def step_weights(
+        self, target: Any
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """Advance one bar trading to ``target`` weights ``(A,)`` directly (no action mapping).
+
+        ``None`` holds: it trades to :meth:`hold_weights`, so turnover and cost are exactly 0.
+
+        Raises:
+            ValueError: target not ``(A,)``, not finite, negative or not summing to 1,
+                naming the step and date.
+        """
+        if target is None:
+            return self._advance(self.hold_weights())
+        weights = np.asarray(target, dtype=np.float64)
+        if weights.shape != (self.n_slots,):
+            raise ValueError(
+                f"target weights have shape {weights.shape}, expected ({self.n_slots},) = N+1 "
+                f"weights, cash first, {self._where()}"
+            )
+        if not np.isfinite(weights).all() or (weights < 0).any() or abs(weights.sum() - 1) > 1e-9:
+            raise ValueError(
+                f"target weights {weights.tolist()} {self._where()} must be finite, >= 0 and sum to 1"
+            )
+        return self._advance(weights)
+
+    def hold_weights(self) -> np.ndarray:
+        """Weights ``(A,)`` the holdings drift to by the next fill: trading to them trades nothing.
+
+        Computed with the kernel's own operations, so the trade is exactly zero. It reads the
+        price ratio up to the fill, which is right for "do not trade" and for nothing else.
+        """
+        held = self.weights * self.r_pre[self.current_index]  # (A,)
+        return held / np.add.reduce(held, axis=-1, keepdims=True)
+
+    def _advance(
         self, target: np.ndarray
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        """Advance one bar trading to ``target`` weights ``(A,)`` directly (no action mapping)."""
         t = self.current_index
         if t >= self.data.n_bars - 1:
             raise DataError(f"episode is over at the last bar {self._dates[t].date()}; call reset()")

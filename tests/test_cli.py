@@ -1,0 +1,89 @@
+"""The command line: demo on a small synthetic market, data sub-commands, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tradegym.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_writes_chart_and_metrics_and_prints_table(tmp_path, capsys) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--data", "gbm", "--out", str(out), "--window", "10"]) == 0
+    printed = capsys.readouterr().out
+    assert "data: gbm: 2500 bars x 5 assets" in printed
+    assert "execution: next_close" in printed
+    table = printed[printed.index("policy"):].splitlines()
+    assert [row.split()[0] for row in table[2:5]] == ["cash", "buy_and_hold", "equal_weight"]
+    png = out / "equity.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {png}" in printed
+    records = json.loads((out / "metrics.json").read_text())
+    assert [r["policy"] for r in records] == ["cash", "buy_and_hold", "equal_weight"]
+    assert {r["cost_rate"] for r in records} == {0.001}
+    assert (out / "metrics.csv").exists()
+    assert not list(out.glob("*.tmp"))
+
+
+def test_demo_respects_split_and_cost(tmp_path, capsys) -> None:
+    args = ["demo", "--data", "gbm", "--out", str(tmp_path), "--window", "10",
+            "--split", "val", "--cost-rate", "0"]
+    assert main(args) == 0
+    assert "split: val" in capsys.readouterr().out
+    records = json.loads((tmp_path / "metrics.json").read_text())
+    assert all(r["total_costs"] == 0.0 for r in records)
+
+
+def test_unknown_source_exits_2_with_suggestion(tmp_path, capsys) -> None:
+    assert main(["demo", "--data", "sp500_stock", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown data source 'sp500_stock'.")
+    assert "Did you mean 'sp500_stocks'?" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_input_exits_2(tmp_path, capsys) -> None:
+    assert main(["demo", "--data", "gbm", "--out", str(tmp_path), "--window", "2000"]) == 2
+    assert "fewer than the 2002 needed" in capsys.readouterr().err
+    assert main(["demo", "--data", "gbm", "--out", str(tmp_path), "--cost-rate", "0.9"]) == 2
+    assert "cost_rate must be in [0, 0.5)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["demo", "--split", "bogus"], ["data"], ["nope"],
+                                  ["demo", "--window", "ten"]])
+def test_argument_errors_exit_2(argv: list[str], capsys) -> None:
+    assert main(argv) == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_data_list_names_every_source(capsys) -> None:
+    assert main(["data", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
+    assert {"sp500_stocks", "gbm", "planted", "csv"} <= set(names)
+
+
+def test_data_show_describes_a_source(capsys) -> None:
+    assert main(["data", "show", "gbm"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("gbm: 2500 bars x 5 assets, fields ['close']")
+    assert main(["data", "show", "gmb"]) == 2
+    assert "Did you mean 'gbm'?" in capsys.readouterr().err
+    assert main(["data", "show", "csv"]) == 2
+    assert "error: source 'csv' needs path; load it from Python" in capsys.readouterr().err
+
+
+def test_script_is_a_thin_entry_point() -> None:
+    script = ROOT / "scripts" / "demo.py"
+    assert len(script.read_text().splitlines()) <= 20
+    done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0
+    assert "--cost-rate" in done.stdout

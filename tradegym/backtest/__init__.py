@@ -1,0 +1,44 @@
+"""Backtests: run any policy through a deterministic env episode, then measure and report.
+
+::
+
+    from tradegym.backtest import backtest, format_table
+    results = [backtest(name, data) for name in ("cash", "buy_and_hold", "equal_weight")]
+    print(format_table(results))
+
+:mod:`~tradegym.backtest.engine` runs the episode, :mod:`~tradegym.backtest.baselines`
+holds the rule-based policies, :mod:`~tradegym.backtest.metrics` the performance measures
+(conventions in its docstring), :mod:`~tradegym.backtest.plots` the equity chart
+(matplotlib imported only when drawing) and :mod:`~tradegym.backtest.report` the text
+table and metric files.
+"""
+
+from __future__ import annotations
+
+from tradegym.backtest.baselines import (
+    BASELINES,
+    Baseline,
+    BuyAndHold,
+    Cash,
+    EqualWeight,
+    make_baseline,
+)
+from tradegym.backtest.engine import BacktestResult, backtest
+from tradegym.backtest.metrics import compute_metrics
+from tradegym.backtest.plots import plot_equity
+from tradegym.backtest.report import format_table, write_metrics
+
+__all__ = [
+    "BASELINES",
+    "BacktestResult",
+    "Baseline",
+    "BuyAndHold",
+    "Cash",
+    "EqualWeight",
+    "backtest",
+    "compute_metrics",
+    "format_table",
+    "make_baseline",
+    "plot_equity",
+    "write_metrics",
+]

@@ -1,0 +1,169 @@
+"""Run a policy through one deterministic :class:`~tradegym.envs.portfolio.PortfolioEnv` episode.
+
+:func:`backtest` starts all in cash at the first bar with a full observation window
+(``start="first"``) and steps to the end of the data, recording what the env reports
+after every step. Any :class:`~tradegym.policy.Policy` runs the same way — an SB3 model,
+a plain function, a baseline — through ``predict(..., deterministic=True)`` and
+``env.step``. A policy that also has ``target_weights(obs, env)`` (the baselines) trades
+straight to those weights with ``env.step_weights``, and may return ``None`` to hold:
+no trade, weights drift with prices, no cost.
+
+Errors from the env (a NaN or wrongly shaped action, naming the step and date) reach
+the caller unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradegym.backtest.metrics import METRIC_LABELS, compute_metrics, format_metric
+from tradegym.data.market import MarketData
+from tradegym.errors import ConfigError
+from tradegym.policy import as_policy, policy_name
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """What one backtest produced; plots and reports read only this.
+
+    ``S`` is the number of steps; the first row of ``equity`` and ``weights`` is the first
+    decision bar, before any trade.
+
+    Attributes:
+        name: the policy's display name.
+        equity: ``(S+1,)`` portfolio value (currency, net of costs) indexed by date,
+            starting at the first decision date with the initial value.
+        returns: ``(S,)`` simple returns per bar, net of costs, indexed by the bar's end date.
+        weights: ``(S+1, A)`` weights at each close after drift; columns ``cash`` + symbols.
+        turnover: ``(S,)`` risky turnover per step (fraction of value traded).
+        costs: ``(S,)`` costs paid per step, in currency.
+        execution: the env's fill timing (``"next_open"``, ``"next_close"``, ``"close"``).
+        cost_rate: proportional cost rate (a fraction: 0.001 = 10 bps).
+        data_name: name of the market.
+        periods_per_year: bars per year used to annualise ``metrics``.
+        metrics: :func:`~tradegym.backtest.metrics.compute_metrics` of ``returns``.
+    """
+
+    name: str
+    equity: pd.Series
+    returns: pd.Series
+    weights: pd.DataFrame
+    turnover: pd.Series
+    costs: pd.Series
+    execution: str
+    cost_rate: float
+    data_name: str = "market"
+    periods_per_year: float = 252
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A few lines: policy, market, period, execution and cost, then every metric."""
+        start, end = self.equity.index[0].date(), self.equity.index[-1].date()
+        lines = [
+            f"{self.name} on {self.data_name}, {start} to {end} ({len(self.returns)} bars), "
+            f"execution={self.execution}, cost {self.cost_rate * 1e4:g} bps",
+        ]
+        width = max(len(label) for label in METRIC_LABELS.values())
+        for key, label in METRIC_LABELS.items():
+            lines.append(f"  {label:<{width}}  {format_metric(key, self.metrics.get(key))}")
+        return "\n".join(lines)
+
+
+def backtest(
+    policy: Any,
+    data: MarketData | str,
+    *,
+    env_kwargs: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    periods_per_year: float = 252,
+    risk_free_rate: float = 0.0,
+) -> BacktestResult:
+    """Run ``policy`` deterministically over ``data`` from the first full window to the end.
+
+    Args:
+        policy: a :class:`~tradegym.policy.Policy` (SB3 model, baseline, anything with
+            ``predict``), a function ``obs -> action``, or a baseline name
+            (``"equal_weight"``; see :data:`~tradegym.backtest.baselines.BASELINES`).
+        data: the market, or a source name for :func:`tradegym.data.load`.
+        env_kwargs: keyword arguments of :class:`~tradegym.envs.portfolio.PortfolioEnv`
+            (``window_bars``, ``cost_rate``, ``execution``...); not ``start``.
+        name: display name (default: the policy's ``name``, function name or class name).
+        periods_per_year: bars per year for the metrics.
+        risk_free_rate: annual risk-free rate for the metrics (a fraction).
+
+    Returns:
+        The :class:`BacktestResult`; it ends early if the portfolio is ruined.
+
+    Raises:
+        ValueError: the policy's action or target weights are NaN/inf or wrongly shaped
+            (the message names the step and date), or the env rejects ``env_kwargs``.
+        ConfigError: ``env_kwargs`` sets ``start``, or an unknown baseline name.
+    """
+    from tradegym.envs.portfolio import PortfolioEnv
+
+    kwargs = dict(env_kwargs or {})
+    if "start" in kwargs:
+        raise ConfigError(
+            f"env_kwargs sets start={kwargs['start']!r}, but a backtest always starts at the "
+            "first bar with a full window; slice the data to move the start"
+        )
+    if isinstance(policy, str):
+        from tradegym.backtest.baselines import make_baseline
+
+        policy = make_baseline(policy)
+    label = name or policy_name(policy)
+    env = PortfolioEnv(data, start="first", **kwargs)
+    obs, info = env.reset(options={"start": "first"})
+    chooser = getattr(policy, "target_weights", None)
+    predictor = None if callable(chooser) else as_policy(policy)
+    dates, values, weights = [info["date"]], [info["value"]], [info["weights"]]
+    turnover: list[float] = []
+    costs: list[float] = []
+    state: Any = None
+    done = False
+    while not done:
+        if predictor is None:
+            obs, _, terminated, truncated, info = env.step_weights(chooser(obs, env))
+        else:
+            episode_start = np.array([env.steps == 0])  # (1,) as SB3's recurrent policies expect
+            action, state = predictor.predict(
+                obs, state=state, episode_start=episode_start, deterministic=True
+            )
+            obs, _, terminated, truncated, info = env.step(action)
+        dates.append(info["date"])
+        values.append(info["value"])
+        weights.append(info["weights"])
+        turnover.append(info["turnover"])
+        costs.append(info["cost"])
+        done = terminated or truncated
+
+    index = pd.DatetimeIndex(dates, name="date")
+    equity = pd.Series(values, index=index, name=label)
+    returns = pd.Series(np.asarray(values[1:]) / np.asarray(values[:-1]) - 1.0, index=index[1:],
+                        name=label)
+    turnover_s = pd.Series(turnover, index=index[1:], name="turnover")
+    costs_s = pd.Series(costs, index=index[1:], name="cost")
+    metrics = compute_metrics(returns, periods_per_year=periods_per_year,
+                              risk_free_rate=risk_free_rate, turnover=turnover_s, costs=costs_s)
+    return BacktestResult(
+        name=label,
+        equity=equity,
+        returns=returns,
+        weights=pd.DataFrame(np.vstack(weights), index=index,
+                             columns=["cash", *env.data.symbols]),
+        turnover=turnover_s,
+        costs=costs_s,
+        execution=env.execution,
+        cost_rate=float(env.cost_rate),
+        data_name=env.data.name,
+        periods_per_year=periods_per_year,
+        metrics=metrics,
+    )
+
+
+__all__ = ["BacktestResult", "backtest"]

@@ -1,0 +1,102 @@
+"""The ``Policy`` protocol: anything the backtester, callbacks and evaluation can run.
+
+A policy has SB3's ``predict`` signature (``stable_baselines3.common.type_aliases.
+PolicyPredictor``), so an SB3 model, a baseline and a wrapped plain function run the same
+way. :func:`as_policy` turns any of them into a :class:`Policy`.
+
+>>> import numpy as np
+>>> policy = as_policy(lambda obs: np.zeros(3))
+>>> action, state = policy.predict({"weights": np.ones(3) / 3})
+>>> action.tolist(), state
+([0.0, 0.0, 0.0], None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from tradegym.errors import ConfigError
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Maps an observation to an action, SB3-style.
+
+    ``predict(obs, state, episode_start, deterministic) -> (action, state)``: ``obs`` is
+    one observation of the env (for :class:`~tradegym.envs.portfolio.PortfolioEnv` a dict
+    ``{"window": (W, N, K), "weights": (A,)}``), ``action`` an array ``(A,)`` of scores,
+    ``state`` a recurrent state (``None`` for feed-forward policies) and ``episode_start``
+    a bool array ``(1,)`` that is ``True`` on an episode's first step.
+    """
+
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+    ) -> tuple[np.ndarray, Any]:
+        """Return ``(action, state)`` for one observation."""
+        ...
+
+
+class FunctionPolicy:
+    """A plain function ``obs -> action`` seen as a :class:`Policy` (stateless).
+
+    Attributes:
+        fn: the wrapped function.
+        name: the function's ``__name__`` (``"function"`` for objects without one).
+    """
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+        self.name = getattr(fn, "__name__", "function")
+
+    def predict(
+        self,
+        observation: Any,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = True,
+    ) -> tuple[np.ndarray, Any]:
+        """Return ``(fn(observation) as an array, state unchanged)``."""
+        return np.asarray(self.fn(observation)), state
+
+    def __repr__(self) -> str:
+        return f"FunctionPolicy({self.name})"
+
+
+def as_policy(obj: Any) -> Policy:
+    """Return ``obj`` as a :class:`Policy`.
+
+    Args:
+        obj: an object with a ``predict`` method (an SB3 model, a baseline, any
+            :class:`Policy`), returned unchanged; or a callable ``obs -> action``, wrapped
+            in a :class:`FunctionPolicy`.
+
+    Raises:
+        ConfigError: ``obj`` has no ``predict`` and is not callable.
+    """
+    if callable(getattr(obj, "predict", None)):
+        return obj
+    if callable(obj):
+        return FunctionPolicy(obj)
+    raise ConfigError(
+        f"cannot use {type(obj).__name__} {obj!r} as a policy: pass an object with "
+        "predict(obs, state, episode_start, deterministic) (an SB3 model, a baseline) "
+        "or a function obs -> action"
+    )
+
+
+def policy_name(obj: Any) -> str:
+    """A short display name: ``obj.name``, a function's ``__name__``, or the class name."""
+    name = getattr(obj, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    return str(getattr(obj, "__name__", type(obj).__name__))
+
+
+__all__ = ["FunctionPolicy", "Policy", "as_policy", "policy_name"]
