@@ -21,6 +21,12 @@ def tiny_market() -> MarketData:
                                  ("open", "close"))
 
 
+def tiny_env(execution: str) -> PortfolioEnv:
+    """Raw log returns, a 1-bar window: the first decision is at row 1."""
+    return PortfolioEnv(tiny_market(), window_bars=1, features=["log_return"], normalize="none",
+                        cost_rate=COST_RATE, execution=execution, start="first")
+
+
 def shares_accounting(execution: str) -> tuple[list[float], list[float]]:
     """Independent bookkeeping in cash and share counts. Returns values at each close, costs."""
     cash, shares = 1.0, np.zeros(2)
@@ -42,8 +48,7 @@ def shares_accounting(execution: str) -> tuple[list[float], list[float]]:
 
 @pytest.mark.parametrize("execution", ["close", "next_close", "next_open"])
 def test_value_and_costs_match_hand_computation(execution: str) -> None:
-    env = PortfolioEnv(tiny_market(), window_bars=1, features=["log_return"], normalize="none",
-                       cost_rate=COST_RATE, execution=execution, start="first")
+    env = tiny_env(execution)
     env.reset(seed=0)
     expected_values, expected_costs = shares_accounting(execution)
     prev = 1.0
@@ -59,8 +64,7 @@ def test_value_and_costs_match_hand_computation(execution: str) -> None:
 def test_close_execution_first_step_by_hand() -> None:
     # Trade 1.0 cash into 50/50 at the close of row 1: cost 0.01 * (0.5 + 0.5) = 0.01.
     # Shares: 0.495 / 10 = 0.0495 A and 0.495 / 20 = 0.02475 B; row 2 closes at 11 and 19.
-    env = PortfolioEnv(tiny_market(), window_bars=1, features=["log_return"], normalize="none",
-                       cost_rate=COST_RATE, execution="close", start="first")
+    env = tiny_env("close")
     env.reset()
     _, _, _, _, info = env.step_weights(TARGETS[0])
     assert info["cost"] == pytest.approx(0.01, abs=1e-12)
@@ -71,8 +75,7 @@ def test_close_execution_first_step_by_hand() -> None:
 
 def test_next_close_old_weights_carry_the_whole_bar() -> None:
     # All cash until the fill at the close of row 2: the first bar earns nothing.
-    env = PortfolioEnv(tiny_market(), window_bars=1, features=["log_return"], normalize="none",
-                       cost_rate=COST_RATE, execution="next_close", start="first")
+    env = tiny_env("next_close")
     env.reset()
     _, reward, _, _, info = env.step_weights(TARGETS[0])
     assert info["value"] == pytest.approx(0.99, abs=1e-12)
@@ -81,8 +84,7 @@ def test_next_close_old_weights_carry_the_whole_bar() -> None:
 
 
 def test_costs_are_charged_on_turnover_only() -> None:
-    env = PortfolioEnv(tiny_market(), window_bars=1, features=["log_return"], normalize="none",
-                       cost_rate=COST_RATE, execution="close", start="first")
+    env = tiny_env("close")
     env.reset()
     _, _, _, _, info = env.step_weights(np.array([1.0, 0.0, 0.0]))
     assert info["turnover"] == 0.0 and info["cost"] == 0.0 and info["value"] == 1.0
