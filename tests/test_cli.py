@@ -87,3 +87,22 @@ def test_script_is_a_thin_entry_point() -> None:
                           text=True, cwd=ROOT, check=False)
     assert done.returncode == 0
     assert "--cost-rate" in done.stdout
+
+
+def test_demo_reads_a_user_csv_folder(tmp_path, capsys) -> None:
+    import pandas as pd
+
+    from tradegym.cli import main
+    from tradegym.data import load
+
+    market = load("gbm", n_assets=2, n_bars=900, ohlc=True, seed=4)
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    for i, symbol in enumerate(market.symbols):
+        frame = pd.DataFrame(market.prices[:, i, :], index=pd.Index(market.dates, name="Date"),
+                             columns=["Open", "High", "Low", "Close", "Volume"])
+        frame.to_csv(folder / f"{symbol}.csv")
+    assert main(["demo", "--data", f"csv:{folder}", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "data: prices: 900 bars x 2 assets" in out and "execution=next_open" in out
+    assert (tmp_path / "out" / "equity.png").exists()

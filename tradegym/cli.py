@@ -56,7 +56,7 @@ def run_demo(
     """
     from tradegym.backtest import backtest, format_table, plot_equity, write_metrics
     from tradegym.backtest.plots import describe_setup
-    from tradegym.data import load
+    from tradegym.data import load_spec
     from tradegym.errors import ConfigError
     from tradegym.registry import suggest
 
@@ -64,7 +64,7 @@ def run_demo(
         raise ConfigError(
             f"unknown split {split!r}.{suggest(split, list(SPLITS))} Use one of {list(SPLITS)}"
         )
-    market = load(data)
+    market = load_spec(data)
     echo(f"data: {market.describe()}")
     if split != "all":
         parts = market.split(TRAIN_FRACTION, VAL_FRACTION, min_rows=window_bars + 2)
@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="backtest cash, buy-and-hold and equal weight; write a chart and metrics"
     )
     demo.add_argument("--data", default="sp500_stocks",
-                      help="data source name (default: %(default)s)")
+                      help="NAME, csv:PATH, parquet:PATH, yahoo:TICKER[,TICKER] or "
+                           "module:function (default: %(default)s)")
     demo.add_argument("--out", default="results/demo", help="output folder (default: %(default)s)")
     demo.add_argument("--split", default="test", choices=SPLITS,
                       help="chronological 70/15/15 part to backtest (default: %(default)s)")

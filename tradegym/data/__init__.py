@@ -78,4 +78,23 @@ def load(
     return data
 
 
-__all__ = ["FIELDS", "SOURCES", "DEFAULT_SOURCE", "MarketData", "Split", "load"]
+_SPEC_ARGUMENT = {"csv": "path", "parquet": "path", "yahoo": "tickers"}
+
+
+def load_spec(spec: str) -> MarketData:
+    """Load from a command-line spec: ``NAME``, ``csv:PATH``, ``parquet:PATH``,
+    ``yahoo:TICKER[,TICKER...]`` or ``module:function``.
+
+    Raises:
+        ConfigError: unknown source (with a suggestion).
+        DataError: as :func:`load`.
+    """
+    name, sep, arg = spec.partition(":")
+    if sep and name in _SPEC_ARGUMENT:
+        key = _SPEC_ARGUMENT[name]
+        value: Any = [t.strip() for t in arg.split(",") if t.strip()] if key == "tickers" else arg
+        return load(name, **{key: value})
+    return load(spec)
+
+
+__all__ = ["FIELDS", "SOURCES", "DEFAULT_SOURCE", "MarketData", "Split", "load", "load_spec"]
