@@ -82,8 +82,10 @@ _SPEC_ARGUMENT = {"csv": "path", "parquet": "path", "yahoo": "tickers"}
 
 
 def load_spec(spec: str) -> MarketData:
-    """Load from a command-line spec: ``NAME``, ``csv:PATH``, ``parquet:PATH``,
-    ``yahoo:TICKER[,TICKER...]`` or ``module:function``.
+    """Load from a command-line spec.
+
+    Accepted: ``NAME``, ``csv:PATH``, ``parquet:PATH``, ``yahoo:TICKER[,TICKER...]`` or
+    ``module:function``.
 
     Raises:
         ConfigError: unknown source (with a suggestion).
