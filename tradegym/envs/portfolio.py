@@ -12,7 +12,7 @@ from gymnasium import spaces
 
 from tradegym.data.market import MarketData
 from tradegym.envs import kernel
-from tradegym.envs.rewards import RewardContext, make_reward
+from tradegym.envs.rewards import RewardContext, log_return, make_reward
 from tradegym.errors import ConfigError, DataError
 from tradegym.features import CLIP, FeatureScaler, compute_features
 from tradegym.registry import Registry
@@ -256,7 +256,10 @@ class PortfolioEnv(gym.Env):
         self.steps += 1
         log_ret = math.log(self.value / prev_value) if self.value > 0 else -math.inf
         turnover, cost = float(res.turnover), float(res.cost)
-        reward = float(self.reward_fn(RewardContext(prev_value, self.value, log_ret, turnover, cost)))
+        if self.reward_fn is log_return:  # the default: skip building a context per step
+            reward = log_ret
+        else:
+            reward = float(self.reward_fn(RewardContext(prev_value, self.value, log_ret, turnover, cost)))
         terminated = self.value < self.ruin_fraction * self.initial_value
         truncated = self.current_index >= self.data.n_bars - 1 or (
             self.max_steps is not None and self.steps >= self.max_steps
@@ -293,7 +296,7 @@ class PortfolioEnv(gym.Env):
                 f"{self._where()}; a policy produced NaN or inf"
             )
         return kernel.scores_to_weights(
-            np.minimum(np.maximum(arr, -1.0), 1.0), self.action_mapping, self.temperature,
+            arr.clip(-1.0, 1.0), self.action_mapping, self.temperature,
             self.dust_weight,
         )
 
