@@ -71,12 +71,13 @@ def test_kernel_batch_rows_equal_single_calls(market) -> None:
     w = rng.dirichlet(np.ones(4), 5)
     a = rng.dirichlet(np.ones(4), 5)
     value = rng.uniform(0.5, 2, 5)
-    cost = kernel.proportional_cost(0.002)
-    batch = kernel.portfolio_step(value, w, a, pre[10:15], post[10:15], cost)
-    for b in range(5):
-        single = kernel.portfolio_step(value[b], w[b], a[b], pre[10 + b], post[10 + b], cost)
-        for x, y in zip(batch, single, strict=True):
-            np.testing.assert_allclose(x[b], y, rtol=0, atol=1e-15)
+    for cost in (0.002, lambda trade, turnover: 0.002 * turnover):
+        batch = [x.copy() for x in kernel.portfolio_step(value, w, a, pre[10:15], post[10:15], cost)]
+        for b in range(5):
+            single = kernel.portfolio_step(value[b : b + 1], w[b : b + 1], a[b : b + 1],
+                                           pre[10 + b : 11 + b], post[10 + b : 11 + b], cost)
+            for x, y in zip(batch, single, strict=True):
+                np.testing.assert_allclose(x[b], y[0], rtol=0, atol=1e-15)
 
 
 def test_weights_drift_and_stay_on_simplex(market) -> None:

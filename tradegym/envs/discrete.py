@@ -48,8 +48,8 @@ class PortfolioDiscreteEnv(PortfolioEnv):
         self.target_names = ["hold", "cash", "equal_weight", *self.data.symbols]
         self.action_space = spaces.Discrete(n + 3)
 
-    def action_to_weights(self, action: Any) -> np.ndarray:
-        """Map an action index to target weights ``(A,)``.
+    def _map_action(self, action: Any) -> np.ndarray:
+        """Map an action index to target weights ``(1, A)``.
 
         Raises:
             ValueError: not an integer in ``[0, M)``, naming the step and date.
@@ -63,8 +63,8 @@ class PortfolioDiscreteEnv(PortfolioEnv):
         if not 0 <= index < self.action_space.n:
             raise ValueError(f"action {index} outside [0, {self.action_space.n}) {self._where()}")
         if index == 0:
-            return self.hold_weights()
-        return self.targets[index]
+            return self.hold_weights()[None]
+        return self.targets[index : index + 1]
 
     def weights_to_action(self, weights: Any) -> np.ndarray:
         """Not available: discrete targets are chosen by index (see ``target_names``)."""

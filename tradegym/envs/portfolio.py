@@ -65,7 +65,9 @@ class PortfolioEnv(gym.Env):
     weights carry the whole bar. ``"close"``: filled at the close just observed — the
     optimistic convention of most papers, kept for comparison. Costs: ``cost_rate`` (a
     fraction; 0.001 = 10 bps) times the risky turnover ``sum_{i>=1} |target_i - drifted_i|``,
-    or a ``cost_model``. Formulas: :mod:`tradegym.envs.kernel`.
+    or a ``cost_model``: a name or ``module:attr`` resolving to a factory
+    ``f(cost_rate) -> float | CostFn`` (a float is a proportional rate; a ``CostFn`` maps
+    ``(trade (1, A), turnover (1,))`` to a cost fraction). Formulas: :mod:`tradegym.envs.kernel`.
 
     ## Rewards
     ``"log_return"`` (default) of value net of costs, ``"simple_return"``,
@@ -168,8 +170,11 @@ class PortfolioEnv(gym.Env):
         })
         self.action_space = spaces.Box(-1.0, 1.0, (a,), np.float32)
         self.current_index = self.first_index
+        self._buffers = kernel.StepBuffers(1, a)
+        self._last_index = self.data.n_bars - 1
         self.value = self.initial_value
-        self.weights = self._cash()
+        self._value = np.array([self.initial_value])  # (1,)
+        self._weights = self._cash()  # (1, A)
         self.steps = 0
         self.history: list[dict[str, Any]] = []
 
@@ -190,7 +195,8 @@ class PortfolioEnv(gym.Env):
         else:
             self.current_index = int(start)
         self.value = self.initial_value
-        self.weights = self._cash()
+        self._value[0] = self.initial_value
+        self._weights = self._cash()
         self.steps = 0
         if hasattr(self.reward_fn, "reset"):
             self.reward_fn.reset(())
@@ -205,7 +211,7 @@ class PortfolioEnv(gym.Env):
         self, action: np.ndarray
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Trade to the weights ``action`` maps to and advance one bar; see the class docstring."""
-        return self._advance(self.action_to_weights(action))
+        return self._advance(self._map_action(action))
 
     def step_weights(
         self, target: Any
@@ -219,7 +225,7 @@ class PortfolioEnv(gym.Env):
                 naming the step and date.
         """
         if target is None:
-            return self._advance(self.hold_weights())
+            return self._advance(self.hold_weights()[None])
         weights = np.asarray(target, dtype=np.float64)
         if weights.shape != (self.n_slots,):
             raise ValueError(
@@ -230,42 +236,53 @@ class PortfolioEnv(gym.Env):
             raise ValueError(
                 f"target weights {weights.tolist()} {self._where()} must be finite, >= 0 and sum to 1"
             )
-        return self._advance(weights)
+        return self._advance(weights[None])
 
     def hold_weights(self) -> np.ndarray:
         """Weights ``(A,)`` the holdings drift to by the next fill: trading to them trades nothing.
 
-        Computed with the kernel's own operations, so the trade is exactly zero. It reads the
-        price ratio up to the fill, which is right for "do not trade" and for nothing else.
+        It reads the price ratio up to the fill, which is right for "do not trade" and for
+        nothing else.
         """
-        held = self.weights * self.r_pre[self.current_index]  # (A,)
-        return held / np.add.reduce(held, axis=-1, keepdims=True)
+        t = self.current_index
+        return kernel.drifted_weights(self._weights, self.r_pre[t : t + 1])[0]
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Current weights ``(A,)`` at the close of the current bar, cash first (a copy)."""
+        return self._weights[0].copy()
 
     def _advance(
         self, target: np.ndarray
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        """One step to ``target`` ``(1, A)``; the kernel writes into the env's buffers."""
         t = self.current_index
-        if t >= self.data.n_bars - 1:
+        if t >= self._last_index:
             raise DataError(f"episode is over at the last bar {self._dates[t].date()}; call reset()")
         prev_value = self.value
+        buf = self._buffers
         res = kernel.portfolio_step(
-            prev_value, self.weights, target, self.r_pre[t], self.r_post[t], self.cost_fn
+            self._value, self._weights, target, self.r_pre[t : t + 1], self.r_post[t : t + 1],
+            self.cost_fn, buf,
         )
-        self.value, self.weights = float(res.value), res.weights
+        # Swap state and output arrays instead of copying (the kernel never aliases them).
+        self._value, buf.value = buf.value, self._value
+        self._weights, buf.weights = buf.weights, self._weights
+        self.value = value = float(res.value[0])
         self.current_index = t + 1
         self.steps += 1
-        log_ret = math.log(self.value / prev_value) if self.value > 0 else -math.inf
-        turnover, cost = float(res.turnover), float(res.cost)
+        log_ret = math.log(value / prev_value) if value > 0 else -math.inf
+        turnover, cost = float(res.turnover[0]), float(res.cost[0])
         if self.reward_fn is log_return:  # the default: skip building a context per step
             reward = log_ret
         else:
-            reward = float(self.reward_fn(RewardContext(prev_value, self.value, log_ret, turnover, cost)))
-        terminated = self.value < self.ruin_fraction * self.initial_value
-        truncated = self.current_index >= self.data.n_bars - 1 or (
+            reward = float(self.reward_fn(RewardContext(prev_value, value, log_ret, turnover, cost)))
+        terminated = value < self.ruin_fraction * self.initial_value
+        truncated = self.current_index >= self._last_index or (
             self.max_steps is not None and self.steps >= self.max_steps
         )
         info = {
-            "value": self.value, "weights": self.weights.copy(), "target": target,
+            "value": value, "weights": self._weights[0].copy(), "target": target[0].copy(),
             "turnover": turnover, "cost": cost, "log_return": log_ret,
             "date": self._dates[self.current_index], "index": self.current_index,
             "execution": self.execution,
@@ -275,30 +292,34 @@ class PortfolioEnv(gym.Env):
         return self._obs(), reward, bool(terminated), bool(truncated), info
 
     # ------------------------------------------------------------------ actions
-    def action_to_weights(self, action: Any) -> np.ndarray:
-        """Validate an action ``(A,)`` and map it to target weights ``(A,)`` on the simplex.
-
-        Raises:
-            ValueError: wrong shape, or NaN/inf, naming the step and date.
-        """
+    def _map_action(self, action: Any) -> np.ndarray:
+        """Validate an action ``(A,)``; return target weights ``(1, A)`` in the env's buffer."""
         arr = np.asarray(action, dtype=np.float64)
         if arr.shape != (self.n_slots,):
             raise ValueError(
                 f"action has shape {arr.shape}, expected ({self.n_slots},) = N+1 scores, cash first, "
                 f"{self._where()}"
             )
-        # One reduction checks finiteness on the hot path; the slow scan runs only on failure
-        # (a sum of finite values overflowing to inf falls through to it and passes).
-        if not math.isfinite(np.add.reduce(arr)) and not np.isfinite(arr).all():
-            bad = np.flatnonzero(~np.isfinite(arr))
-            raise ValueError(
-                f"action has non-finite scores {arr[bad].tolist()} at slots {bad.tolist()} "
-                f"{self._where()}; a policy produced NaN or inf"
-            )
-        return kernel.scores_to_weights(
-            arr.clip(-1.0, 1.0), self.action_mapping, self.temperature,
-            self.dust_weight,
+        out = self._buffers.target  # (1, A)
+        if self.action_mapping == "softmax":
+            # The compiled mapping directly: this is the hot path of every step.
+            if kernel.softmax_into(arr[None], 1.0 / self.temperature, self.dust_weight, out):
+                return out
+        elif np.isfinite(arr).all():
+            return kernel.scores_to_weights(arr[None], self.action_mapping, out=out)
+        bad = np.flatnonzero(~np.isfinite(arr))
+        raise ValueError(
+            f"action has non-finite scores {arr[bad].tolist()} at slots {bad.tolist()} "
+            f"{self._where()}; a policy produced NaN or inf"
         )
+
+    def action_to_weights(self, action: Any) -> np.ndarray:
+        """Validate an action ``(A,)`` and map it to target weights ``(A,)`` on the simplex.
+
+        Raises:
+            ValueError: wrong shape, or NaN/inf, naming the step and date.
+        """
+        return self._map_action(action)[0].copy()
 
     def weights_to_action(self, weights: Any) -> np.ndarray:
         """The action ``(A,)`` float32 that maps exactly to ``weights`` (cash first, sum 1)."""
@@ -313,11 +334,11 @@ class PortfolioEnv(gym.Env):
         t = self.current_index
         # A copy: users keep what they are given (Gymnasium's checker asserts it).
         window = self._features[t - self.window_bars + 1 : t + 1].copy()  # (W, N, K)
-        return {"window": window, "weights": self.weights.astype(np.float32)}
+        return {"window": window, "weights": self._weights[0].astype(np.float32)}
 
     def _cash(self) -> np.ndarray:
-        w = np.zeros(self.data.n_assets + 1)
-        w[0] = 1.0
+        w = np.zeros((1, self.data.n_assets + 1))  # (1, A): the kernel's batch of one
+        w[0, 0] = 1.0
         return w
 
     def _where(self) -> str:
@@ -336,7 +357,7 @@ class PortfolioEnv(gym.Env):
     def render(self) -> np.ndarray | str | None:
         """``"rgb_array"``: an (H, W, 3) uint8 plot of value and weights; ``"ansi"``: a text line."""
         if self.render_mode == "ansi":
-            w = " ".join(f"{x:.2f}" for x in self.weights)
+            w = " ".join(f"{x:.2f}" for x in self._weights[0])
             return f"{self._dates[self.current_index].date()} value={self.value:.4f} weights=[{w}]"
         if self.render_mode == "rgb_array":
             from tradegym.envs.render import episode_figure_array
