@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_demo_writes_chart_and_metrics_and_prints_table(tmp_path, capsys) -> None:
     out = tmp_path / "demo"
-    assert main(["demo", "--data", "gbm", "--out", str(out), "--window", "10"]) == 0
+    assert main(["demo", "--no-train", "--data", "gbm", "--out", str(out), "--window", "10"]) == 0
     printed = capsys.readouterr().out
     assert "data: gbm: 2500 bars x 5 assets" in printed
     assert "execution: next_close" in printed
@@ -33,7 +33,7 @@ def test_demo_writes_chart_and_metrics_and_prints_table(tmp_path, capsys) -> Non
 
 
 def test_demo_respects_split_and_cost(tmp_path, capsys) -> None:
-    args = ["demo", "--data", "gbm", "--out", str(tmp_path), "--window", "10",
+    args = ["demo", "--no-train", "--data", "gbm", "--out", str(tmp_path), "--window", "10",
             "--split", "val", "--cost-rate", "0"]
     assert main(args) == 0
     assert "split: val" in capsys.readouterr().out
@@ -42,7 +42,7 @@ def test_demo_respects_split_and_cost(tmp_path, capsys) -> None:
 
 
 def test_unknown_source_exits_2_with_suggestion(tmp_path, capsys) -> None:
-    assert main(["demo", "--data", "sp500_stock", "--out", str(tmp_path)]) == 2
+    assert main(["demo", "--no-train", "--data", "sp500_stock", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: unknown data source 'sp500_stock'.")
     assert "Did you mean 'sp500_stocks'?" in err
@@ -50,9 +50,9 @@ def test_unknown_source_exits_2_with_suggestion(tmp_path, capsys) -> None:
 
 
 def test_bad_input_exits_2(tmp_path, capsys) -> None:
-    assert main(["demo", "--data", "gbm", "--out", str(tmp_path), "--window", "2000"]) == 2
+    assert main(["demo", "--no-train", "--data", "gbm", "--out", str(tmp_path), "--window", "2000"]) == 2
     assert "fewer than the 2002 needed" in capsys.readouterr().err
-    assert main(["demo", "--data", "gbm", "--out", str(tmp_path), "--cost-rate", "0.9"]) == 2
+    assert main(["demo", "--no-train", "--data", "gbm", "--out", str(tmp_path), "--cost-rate", "0.9"]) == 2
     assert "cost_rate must be in [0, 0.5)" in capsys.readouterr().err
 
 
@@ -102,7 +102,7 @@ def test_demo_reads_a_user_csv_folder(tmp_path, capsys) -> None:
         frame = pd.DataFrame(market.prices[:, i, :], index=pd.Index(market.dates, name="Date"),
                              columns=["Open", "High", "Low", "Close", "Volume"])
         frame.to_csv(folder / f"{symbol}.csv")
-    assert main(["demo", "--data", f"csv:{folder}", "--out", str(tmp_path / "out")]) == 0
+    assert main(["demo", "--no-train", "--data", f"csv:{folder}", "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "data: prices: 900 bars x 2 assets" in out and "execution=next_open" in out
     assert (tmp_path / "out" / "equity.png").exists()

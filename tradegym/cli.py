@@ -2,8 +2,11 @@
 
 ::
 
-    tradegym demo [--data sp500_stocks] [--out results/demo] [--split test]
-                  [--cost-rate 0.001] [--window 30]
+    tradegym demo [--data sp500_stocks] [--out results/demo] [--split test] [--no-train]
+                  [--cost-rate 0.001] [--window 30] [--timesteps N] [--config ppo_lstm]
+    tradegym train --config ppo_lstm [--set train.total_timesteps=50000 ...] | --resume RUN_DIR
+    tradegym backtest RUN_DIR [--split test] [--baselines cash,buy_and_hold,equal_weight]
+    tradegym configs
     tradegym data list
     tradegym data show NAME
 
@@ -22,11 +25,8 @@ from typing import Any
 SPLITS = ("train", "val", "test", "all")
 TRAIN_FRACTION, VAL_FRACTION = 0.7, 0.15
 DEMO_BASELINES = ("cash", "buy_and_hold", "equal_weight")
-EXECUTION_NOTES = {
-    "next_open": "decided at the close of t, filled at the open of t+1",
-    "next_close": "decided at the close of t, filled at the close of t+1",
-    "close": "filled at the close just observed (optimistic)",
-}
+DEMO_TIMESTEPS = 16_384
+"""The demo's training budget: about two minutes of PPO + LSTM on two CPU cores."""
 
 
 def run_demo(
@@ -36,27 +36,33 @@ def run_demo(
     split: str = "test",
     cost_rate: float = 0.001,
     window_bars: int = 30,
+    train: bool = True,
+    timesteps: int = DEMO_TIMESTEPS,
+    config: str = "ppo_lstm",
+    seed: int = 0,
     echo: Callable[[str], Any] = print,
 ) -> dict[str, Any]:
-    """Backtest cash, buy-and-hold and equal weight on one split of a market; report them.
+    """Train the default agent, then backtest it on the test split against the baselines.
 
     Args:
-        data: a source name for :func:`tradegym.data.load` (or ``"module:function"``).
-        out: folder for ``equity.png``, ``metrics.csv`` and ``metrics.json``.
-        split: ``"train"``, ``"val"``, ``"test"`` (chronological 70/15/15) or ``"all"``.
+        data: a source spec for :func:`tradegym.data.load_spec`.
+        out: the run directory (training) or report folder (``train=False``).
+        split: the part to backtest: ``"test"`` (default), ``"val"``, ``"train"``, or
+            ``"all"`` (baselines only).
         cost_rate: proportional cost per unit of turnover (a fraction: 0.001 = 10 bps).
-        window_bars: observation window ``W`` (it sets the first decision bar).
+        window_bars: observation window ``W``.
+        train: ``False`` backtests the baselines only (seconds, no torch).
+        timesteps: training budget in env steps.
+        config: the shipped agent config to train.
+        seed: training seed.
         echo: where the report lines go.
 
     Returns:
-        ``{"results": [BacktestResult, ...], "paths": [png, csv, json]}``.
+        ``{"results": [BacktestResult, ...], "run": run directory or None}``.
 
     Raises:
-        ValueError: unknown source or split, or data too short for the window.
+        ValueError: unknown source, config or split, or data too short for the window.
     """
-    from tradegym.backtest import backtest, format_table, plot_equity, write_metrics
-    from tradegym.backtest.plots import describe_setup
-    from tradegym.data import load_spec
     from tradegym.errors import ConfigError
     from tradegym.registry import suggest
 
@@ -64,6 +70,36 @@ def run_demo(
         raise ConfigError(
             f"unknown split {split!r}.{suggest(split, list(SPLITS))} Use one of {list(SPLITS)}"
         )
+    if train and split != "all":
+        from agents.evaluate import evaluate_run
+        from agents.train import train as train_agent
+
+        overrides = [f"data.source={data}", f"env.cost_rate={cost_rate}",
+                     f"env.window_bars={window_bars}", f"train.total_timesteps={timesteps}",
+                     f"train.seed={seed}", f"name=demo_{config}"]
+        result = train_agent(config, overrides=overrides, run_dir=_fresh(out), echo=echo)
+        results = evaluate_run(result.run.path, split=split, out=Path(out) / f"backtest-{split}",
+                               echo=echo)
+        return {"results": results, "run": result.run}
+    return {"results": _baseline_demo(data, out, split, cost_rate, window_bars, echo), "run": None}
+
+
+def _fresh(out: str | Path) -> Path:
+    # The demo owns its output folder: a rerun replaces the previous demo run.
+    import shutil
+
+    path = Path(out)
+    if path.exists() and (path / "run.json").is_file():
+        shutil.rmtree(path)
+    return path
+
+
+def _baseline_demo(data: str, out: str | Path, split: str, cost_rate: float, window_bars: int,
+                   echo: Callable[[str], Any]) -> list[Any]:
+    from tradegym.backtest import backtest
+    from tradegym.backtest.report import report
+    from tradegym.data import load_spec
+
     market = load_spec(data)
     echo(f"data: {market.describe()}")
     if split != "all":
@@ -74,23 +110,37 @@ def run_demo(
              f"{market.dates[0].date()} to {market.dates[-1].date()}")
     env_kwargs = {"cost_rate": cost_rate, "window_bars": window_bars}
     results = [backtest(name, market, env_kwargs=env_kwargs) for name in DEMO_BASELINES]
-    first = results[0]
-    echo(f"backtest: {first.equity.index[0].date()} to {first.equity.index[-1].date()} "
-         f"({len(first.returns)} bars) · {describe_setup(results)}")
-    echo(f"execution: {first.execution} ({EXECUTION_NOTES.get(first.execution, 'custom')})")
-    echo("")
-    echo(format_table(results))
-    echo("")
-    out_dir = Path(out)
-    paths = [plot_equity(results, out_dir / "equity.png"), *write_metrics(results, out_dir)]
-    for path in paths:
-        echo(f"wrote {path}")
-    return {"results": results, "paths": paths}
+    report(results, out, echo)
+    return results
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     run_demo(args.data, args.out, split=args.split, cost_rate=args.cost_rate,
-             window_bars=args.window)
+             window_bars=args.window, train=not args.no_train, timesteps=args.timesteps,
+             config=args.config, seed=args.seed)
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from agents.train import train
+
+    result = train(None if args.resume else args.config, overrides=args.set or [],
+                   runs_root=args.runs, run_dir=args.run_dir, resume=args.resume)
+    return 130 if result.interrupted else 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from agents.evaluate import evaluate_run
+
+    evaluate_run(args.run, split=args.split, baselines=args.baselines.split(","), out=args.out,
+                 best=not args.final)
+    return 0
+
+
+def _cmd_configs(args: argparse.Namespace) -> int:
+    from agents.config import shipped_configs
+
+    print("\n".join(shipped_configs()))
     return 0
 
 
@@ -140,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
-        "demo", help="backtest cash, buy-and-hold and equal weight; write a chart and metrics"
+        "demo", help="train the default agent and backtest it against cash, buy-and-hold and "
+                     "equal weight on the test split"
     )
     demo.add_argument("--data", default="sp500_stocks",
                       help="NAME, csv:PATH, parquet:PATH, yahoo:TICKER[,TICKER] or "
@@ -153,7 +204,37 @@ def build_parser() -> argparse.ArgumentParser:
                       "(default: %(default)s)")
     demo.add_argument("--window", type=int, default=30,
                       help="observation window in bars (default: %(default)s)")
+    demo.add_argument("--timesteps", type=int, default=DEMO_TIMESTEPS,
+                      help="training budget in env steps (default: %(default)s)")
+    demo.add_argument("--config", default="ppo_lstm", help="agent config (default: %(default)s)")
+    demo.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)s)")
+    demo.add_argument("--no-train", action="store_true", help="backtest the baselines only")
     demo.set_defaults(func=_cmd_demo)
+
+    train = commands.add_parser("train", help="train an agent into a run directory")
+    train.add_argument("--config", default="ppo_lstm",
+                       help="shipped config name (see 'tradegym configs') or YAML path "
+                            "(default: %(default)s)")
+    train.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override, e.g. --set train.total_timesteps=50000 (repeatable)")
+    train.add_argument("--runs", default="runs", help="parent of new run directories (default: %(default)s)")
+    train.add_argument("--run-dir", default=None, help="exact new run directory")
+    train.add_argument("--resume", default=None, metavar="RUN_DIR",
+                       help="continue RUN_DIR from its last checkpoint")
+    train.set_defaults(func=_cmd_train)
+
+    bt = commands.add_parser("backtest", help="backtest a trained run against the baselines")
+    bt.add_argument("run", help="run directory written by 'tradegym train'")
+    bt.add_argument("--split", default="test", help="train, val or test (default: %(default)s)")
+    bt.add_argument("--baselines", default="cash,buy_and_hold,equal_weight",
+                    help="comma-separated baseline names (default: %(default)s)")
+    bt.add_argument("--out", default=None, help="report folder (default: RUN/backtest-SPLIT)")
+    bt.add_argument("--final", action="store_true",
+                    help="use the final model instead of the best on validation")
+    bt.set_defaults(func=_cmd_backtest)
+
+    commands.add_parser("configs", help="list the shipped agent configs").set_defaults(
+        func=_cmd_configs)
 
     data = commands.add_parser("data", help="list or describe data sources")
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
@@ -178,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 __all__ = ["build_parser", "main", "run_demo"]

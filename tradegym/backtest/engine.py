@@ -79,6 +79,7 @@ def backtest(
     data: MarketData | str,
     *,
     env_kwargs: Mapping[str, Any] | None = None,
+    env_id: str = "tradegym/Portfolio-v0",
     name: str | None = None,
     periods_per_year: float = 252,
     risk_free_rate: float = 0.0,
@@ -92,6 +93,8 @@ def backtest(
         data: the market, or a source name for :func:`tradegym.data.load`.
         env_kwargs: keyword arguments of :class:`~tradegym.envs.portfolio.PortfolioEnv`
             (``window_bars``, ``cost_rate``, ``execution``...); not ``start``.
+        env_id: the environment, a registered id or ``module:Class`` (a PortfolioEnv
+            subclass such as ``tradegym/PortfolioDiscrete-v0`` for DQN agents).
         name: display name (default: the policy's ``name``, function name or class name).
         periods_per_year: bars per year for the metrics.
         risk_free_rate: annual risk-free rate for the metrics (a fraction).
@@ -104,7 +107,7 @@ def backtest(
             (the message names the step and date), or the env rejects ``env_kwargs``.
         ConfigError: ``env_kwargs`` sets ``start``, or an unknown baseline name.
     """
-    from tradegym.envs.portfolio import PortfolioEnv
+    from tradegym.envs import make
 
     kwargs = dict(env_kwargs or {})
     if "start" in kwargs:
@@ -117,7 +120,7 @@ def backtest(
 
         policy = make_baseline(policy)
     label = name or policy_name(policy)
-    env = PortfolioEnv(data, start="first", **kwargs)
+    env = make(env_id, data=data, start="first", **kwargs).unwrapped
     obs, info = env.reset(options={"start": "first"})
     chooser = getattr(policy, "target_weights", None)
     predictor = None if callable(chooser) else as_policy(policy)

@@ -86,4 +86,29 @@ def plot_equity(
     return Path(path)
 
 
-__all__ = ["describe_setup", "plot_equity"]
+def plot_weights(result: BacktestResult, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
+    """Stacked weights over time (cash first) of one backtest, into a PNG written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    weights = result.weights
+    fig, ax = plt.subplots(figsize=(10, 4))
+    try:
+        ax.stackplot(weights.index, weights.to_numpy().T, labels=list(weights.columns), lw=0)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("weight")
+        ax.set_title(f"{result.name}: weights over time · {describe_setup([result])}")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7,
+                  ncol=1 + len(weights.columns) // 16)
+        fig.autofmt_xdate()
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi)
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+__all__ = ["describe_setup", "plot_equity", "plot_weights"]

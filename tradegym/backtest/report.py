@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pandas as pd
 
 from tradegym.backtest.engine import BacktestResult
 from tradegym.backtest.metrics import METRIC_LABELS, format_metric
+from tradegym.errors import ConfigError
 from tradegym.io import atomic_write
 
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -102,4 +103,35 @@ def write_metrics(
     return [csv_path, json_path]
 
 
-__all__ = ["TABLE_COLUMNS", "format_table", "metrics_records", "write_metrics"]
+EXECUTION_NOTES = {
+    "next_open": "decided at the close of t, filled at the open of t+1",
+    "next_close": "decided at the close of t, filled at the close of t+1",
+    "close": "filled at the close just observed (optimistic)",
+}
+
+
+def report(results: Sequence[BacktestResult], out_dir: str | os.PathLike[str],
+           echo: Callable[[str], Any] = print) -> list[Path]:
+    """Print the comparison table; write the equity/drawdown chart, weights charts and metrics."""
+    from tradegym.backtest.plots import describe_setup, plot_equity, plot_weights
+
+    if not results:
+        raise ConfigError("report needs at least one BacktestResult")
+    first = results[0]
+    echo(f"backtest: {first.equity.index[0].date()} to {first.equity.index[-1].date()} "
+         f"({len(first.returns)} bars) · {describe_setup(results)}")
+    echo(f"execution: {first.execution} ({EXECUTION_NOTES.get(first.execution, 'custom')})")
+    echo("")
+    echo(format_table(results))
+    echo("")
+    out = Path(out_dir)
+    paths = [plot_equity(results, out / "equity.png"), *write_metrics(results, out)]
+    paths += [plot_weights(r, out / f"weights_{r.name}.png") for r in results
+              if r.name not in ("cash", "buy_and_hold", "equal_weight")]
+    for path in paths:
+        echo(f"wrote {path}")
+    return paths
+
+
+__all__ = ["EXECUTION_NOTES", "TABLE_COLUMNS", "format_table", "metrics_records", "report",
+           "write_metrics"]

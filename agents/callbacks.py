@@ -1,0 +1,107 @@
+"""Training callbacks: atomic checkpoints and validation backtests with best-model saving."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from stable_baselines3.common.callbacks import BaseCallback
+
+from tradegym.data.market import MarketData
+from tradegym.io import atomic_write
+from tradegym.runs import RunDir
+
+EVAL_COLUMNS = ("timesteps", "sharpe", "total_return", "max_drawdown", "turnover")
+
+
+def save_model(run: RunDir, name: str, model: Any) -> None:
+    """Save an SB3 model into the run atomically and record its hash in the manifest."""
+    run.save_artifact(name, model.save)
+
+
+class CheckpointCallback(BaseCallback):
+    """Every ``freq`` timesteps save ``checkpoints/step_<n>.zip``; keep the last ``keep``."""
+
+    def __init__(self, run: RunDir, freq: int, keep: int = 3) -> None:
+        super().__init__()
+        self.run, self.freq, self.keep = run, freq, keep
+        self._last = 0
+
+    def _on_training_start(self) -> None:
+        self._last = self.num_timesteps
+
+    def _on_step(self) -> bool:
+        if self.freq > 0 and self.num_timesteps - self._last >= self.freq:
+            self.save()
+        return True
+
+    def save(self) -> None:
+        """Write a checkpoint now and prune old ones."""
+        self._last = self.num_timesteps
+        save_model(self.run, f"checkpoints/step_{self.num_timesteps:09d}.zip", self.model)
+        for _, name in self.run.checkpoints()[: -self.keep]:
+            self.run.remove_artifact(name)
+
+
+class ValidationCallback(BaseCallback):
+    """Every ``freq`` timesteps backtest the deterministic policy on the validation split.
+
+    Records ``eval/sharpe`` and friends in TensorBoard, appends a row to ``eval.csv``, and
+    saves ``best_model.zip`` when the validation Sharpe improves.
+    """
+
+    def __init__(self, run: RunDir, data: MarketData, env_id: str, env_kwargs: Mapping[str, Any],
+                 freq: int) -> None:
+        super().__init__()
+        self.run, self.data, self.env_id = run, data, env_id
+        self.env_kwargs, self.freq = dict(env_kwargs), freq
+        self.best_sharpe = -math.inf
+        self.rows: list[dict[str, float]] = []
+        self._last = 0
+
+    def _on_training_start(self) -> None:
+        self._last = self.num_timesteps
+        if self.run.file("eval.csv").is_file():  # resuming: keep the history and the best
+            with open(self.run.file("eval.csv"), newline="") as handle:
+                self.rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+            sharpes = [r["sharpe"] for r in self.rows if not math.isnan(r["sharpe"])]
+            self.best_sharpe = max(sharpes, default=-math.inf)
+
+    def _on_step(self) -> bool:
+        if self.freq > 0 and self.num_timesteps - self._last >= self.freq:
+            self.evaluate()
+        return True
+
+    def evaluate(self) -> dict[str, float]:
+        """Backtest now; return the metrics row."""
+        from tradegym.backtest import backtest
+
+        self._last = self.num_timesteps
+        result = backtest(self.model, self.data, env_kwargs=self.env_kwargs, env_id=self.env_id,
+                          name="agent")
+        m = result.metrics
+        row = {"timesteps": float(self.num_timesteps), "sharpe": _num(m.get("sharpe")),
+               "total_return": _num(m.get("total_return")),
+               "max_drawdown": _num(m.get("max_drawdown")), "turnover": _num(m.get("turnover"))}
+        self.rows.append(row)
+        for key in EVAL_COLUMNS[1:]:
+            self.logger.record(f"eval/{key}", row[key])
+        self._write_csv()
+        if row["sharpe"] > self.best_sharpe:
+            self.best_sharpe = row["sharpe"]
+            save_model(self.run, "best_model.zip", self.model)
+        return row
+
+    def _write_csv(self) -> None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(EVAL_COLUMNS))
+        writer.writeheader()
+        writer.writerows(self.rows)
+        atomic_write(self.run.file("eval.csv"), buffer.getvalue())
+
+
+def _num(value: Any) -> float:
+    return float("nan") if value is None else float(value)

@@ -1,0 +1,209 @@
+"""One training run, top to bottom: config -> data -> envs -> model -> learn -> save.
+
+:func:`train` is what ``tradegym train`` and ``scripts/train_agent.py`` call. It writes
+one run directory (see :mod:`tradegym.runs`); ``resume=RUN_DIR`` continues from the last
+checkpoint with the run's own config and checks that the data has not changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.config import RunConfig, load_run_config
+from tradegym.data import MarketData, load_spec
+from tradegym.data.market import Split
+from tradegym.errors import ConfigError
+from tradegym.runs import RunDir
+
+
+@dataclass
+class TrainResult:
+    """What a finished (or interrupted) run produced."""
+
+    run: RunDir
+    model: Any
+    timesteps: int
+    interrupted: bool
+    metrics: dict[str, Any]
+
+
+def load_data(config: RunConfig) -> tuple[MarketData, Split]:
+    """Load the configured market and split it by date into train / val / test."""
+    cfg = config.data
+    name, sep, _ = cfg.source.partition(":")
+    if cfg.kwargs and sep and name in ("csv", "parquet", "yahoo"):
+        raise ConfigError("data.kwargs cannot be combined with a 'csv:PATH'-style source")
+    if cfg.kwargs:
+        from tradegym.data import load
+
+        data = load(cfg.source, start=cfg.start, end=cfg.end, symbols=cfg.symbols, **cfg.kwargs)
+    else:
+        data = load_spec(cfg.source)
+        if cfg.start or cfg.end:
+            data = data.between(cfg.start, cfg.end)
+        if cfg.symbols:
+            data = data.select(cfg.symbols)
+    return data, data.split(cfg.train, cfg.val, min_rows=config.env.window_bars + 2)
+
+
+def describe_data(data: MarketData, split: Split) -> dict[str, Any]:
+    """Provenance and fingerprints of the market and each split, for ``data.json``."""
+    parts = {
+        part: {"start": str(d.dates[0].date()), "end": str(d.dates[-1].date()), "rows": d.n_bars,
+               "fingerprint": d.fingerprint()}
+        for part, d in zip(("train", "val", "test"), split, strict=True)
+    }
+    return {"description": data.describe(), "symbols": list(data.symbols),
+            "fields": list(data.fields), "fingerprint": data.fingerprint(),
+            "meta": {k: v for k, v in data.meta.items() if isinstance(v, (str, int, float))},
+            "splits": parts}
+
+
+def make_vec_env(config: RunConfig, data: MarketData) -> Any:
+    """``n_envs`` copies of the configured env on ``data``, random starts, in a VecEnv."""
+    from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+
+    kinds = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
+    if config.train.vec_env not in kinds:
+        raise ConfigError(f"train.vec_env must be one of {list(kinds)}, got {config.train.vec_env!r}")
+    return sb3_make_vec_env(
+        _EnvFactory(config.env.id, data, config.env.max_steps, config.env.env_kwargs()),
+        n_envs=config.train.n_envs, seed=config.train.seed, vec_env_cls=kinds[config.train.vec_env],
+    )
+
+
+class _EnvFactory:
+    """A picklable env constructor (subprocess envs need one)."""
+
+    def __init__(self, env_id: str, data: MarketData, max_steps: int | None, kwargs: dict) -> None:
+        self.env_id, self.data, self.max_steps, self.kwargs = env_id, data, max_steps, kwargs
+
+    def __call__(self) -> Any:
+        from tradegym.envs import make
+
+        return make(self.env_id, data=self.data, start="random", max_steps=self.max_steps,
+                    **self.kwargs)
+
+
+def train(
+    config: RunConfig | str | Path | None = None,
+    *,
+    overrides: list[str] | tuple = (),
+    runs_root: str | Path = "runs",
+    run_dir: str | Path | None = None,
+    resume: str | Path | None = None,
+    echo: Callable[[str], Any] = print,
+) -> TrainResult:
+    """Train an agent into a run directory (or resume one); see the module docstring.
+
+    Args:
+        config: a :class:`RunConfig`, a shipped config name or a YAML path (not with ``resume``).
+        overrides: ``section.key=value`` strings applied to the config (also on resume:
+            ``train.total_timesteps`` extends a finished run).
+        runs_root: where new run directories are made.
+        run_dir: an exact new run directory instead of ``runs_root/name-timestamp``.
+        resume: an existing run directory to continue from its last checkpoint.
+        echo: where progress lines go.
+
+    Raises:
+        ConfigError: bad config, a resume directory that is not a tradegym run or has no
+            checkpoint, or data that changed since the run began.
+    """
+    from stable_baselines3.common.utils import set_random_seed
+
+    from agents.callbacks import CheckpointCallback, ValidationCallback, save_model
+    from agents.factory import load_model, make_model
+
+    # 1. config and run directory
+    if resume is not None:
+        if config is not None:
+            raise ConfigError("pass either a config or --resume RUN_DIR, not both")
+        run = RunDir.open(resume, kind="agent")
+        cfg = load_run_config(run.file("config.yaml"), overrides)
+    else:
+        cfg = config if isinstance(config, RunConfig) else load_run_config(config or "ppo_lstm", overrides)
+        run = RunDir.create(runs_root, cfg.name, kind="agent", path=run_dir)
+    run.write_yaml("config.yaml", cfg.to_dict())
+    set_random_seed(cfg.train.seed)
+
+    # 2. data, split by date; the test split is never touched here
+    data, split = load_data(cfg)
+    described = describe_data(data, split)
+    if resume is not None and run.read_json("data.json")["fingerprint"] != described["fingerprint"]:
+        raise ConfigError(f"the data of {run.path} changed since the run began (fingerprint differs)")
+    run.write_json("data.json", described)
+
+    # 3. environments: training on the train split, validation backtests on the val split
+    vec_env = make_vec_env(cfg, split.train)
+
+    # 4. model: new, or the last checkpoint
+    tb = run.file("tb") if cfg.train.tensorboard else None
+    if resume is not None:
+        checkpoints = run.checkpoints()
+        if not checkpoints:
+            raise ConfigError(f"{run.path} has no checkpoint to resume from")
+        step, name = checkpoints[-1]
+        model = load_model(cfg.agent.algo, run.verify(name), env=vec_env, device=cfg.train.device)
+        if tb is not None:
+            model.tensorboard_log = str(tb)
+        echo(f"resuming {run.path} from step {step}")
+    else:
+        model = make_model(cfg.agent, vec_env, seed=cfg.train.seed, device=cfg.train.device,
+                           tensorboard_log=tb)
+    run.update_marker(status="training", device=str(model.device), algo=cfg.agent.algo)
+    echo(f"run {run.path}: {cfg.agent.algo} + {cfg.agent.extractor} on {data.describe()}; "
+         f"{cfg.train.n_envs} envs, device {model.device}")
+
+    # 5. learn, with checkpoints and validation; Ctrl-C saves and stops cleanly
+    checkpoint = CheckpointCallback(run, cfg.train.checkpoint_freq, cfg.train.keep_checkpoints)
+    validation = ValidationCallback(run, split.val, cfg.env.id, cfg.env.env_kwargs(),
+                                    cfg.train.eval_freq)
+    remaining = max(cfg.train.total_timesteps - model.num_timesteps, 0)
+    interrupted, started = False, time.perf_counter()
+    start_steps = model.num_timesteps
+    try:
+        if remaining:
+            model.learn(remaining, callback=[checkpoint, validation], tb_log_name="agent",
+                        reset_num_timesteps=resume is None, progress_bar=cfg.train.progress_bar)
+    except KeyboardInterrupt:
+        interrupted = True
+        echo(f"interrupted at step {model.num_timesteps}: saving a checkpoint")
+    wall_s = time.perf_counter() - started
+
+    # 6. save: final checkpoint, model, a last validation, metrics
+    checkpoint.save()
+    save_model(run, "model.zip", model)
+    final = validation.evaluate() if not interrupted else {}
+    metrics = {
+        "timesteps": int(model.num_timesteps), "wall_s": round(wall_s, 2),
+        "steps_per_s": round((model.num_timesteps - start_steps) / wall_s, 1) if wall_s > 0 else None,
+        "best_val_sharpe": validation.best_sharpe if validation.rows else None,
+        "final_val": final, "device": str(model.device),
+    }
+    run.write_json("metrics.json", metrics)
+    run.update_marker(status="interrupted" if interrupted else "finished")
+    vec_env.close()
+    echo(f"{'stopped' if interrupted else 'finished'} at step {model.num_timesteps}; "
+         f"resume with: tradegym train --resume {run.path}" if interrupted
+         else f"finished {model.num_timesteps} steps in {wall_s:.0f} s; run directory {run.path}")
+    return TrainResult(run, model, int(model.num_timesteps), interrupted, metrics)
+
+
+def load_trained(run_path: str | Path, *, best: bool = True, device: str = "auto") -> tuple[Any, RunConfig]:
+    """Load the model (``best_model.zip`` if present) and config of a run, hashes verified.
+
+    Raises:
+        ConfigError: not a tradegym agent run.
+        CacheError: the model file does not match its manifest hash.
+    """
+    from agents.factory import load_model
+
+    run = RunDir.open(run_path, kind="agent")
+    cfg = load_run_config(run.file("config.yaml"))
+    name = "best_model.zip" if best and run.file("best_model.zip").is_file() else "model.zip"
+    return load_model(cfg.agent.algo, run.verify(name), device=device), cfg

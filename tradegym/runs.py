@@ -1,0 +1,179 @@
+"""Run directories: the unit of reproducibility, every file written atomically.
+
+A run directory holds everything needed to reproduce, resume or evaluate one run and
+nothing else::
+
+    runs/ppo_lstm-20261123-203015/
+      run.json          marker: tradegym run, kind, status, created, device
+      config.yaml       the resolved config (all defaults filled in)
+      data.json         data description and content fingerprints of each split
+      manifest.json     sha256 of every artifact below, written after the artifact
+      model.zip         final model            best_model.zip  best on validation
+      checkpoints/      step_000004096.zip ... (the last few are kept)
+      eval.csv          validation metrics at each evaluation
+      metrics.json      final validation metrics
+      tb/               TensorBoard logs
+
+An artifact is written to a temporary file, fsynced, renamed, and only then recorded
+in the manifest; :meth:`RunDir.verify` refuses a file whose hash does not match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from tradegym.errors import CacheError, ConfigError
+from tradegym.io import atomic_path, atomic_write, sha256_file
+
+MARKER = "run.json"
+_CHECKPOINT = re.compile(r"step_(\d+)\.zip$")
+
+
+class RunDir:
+    """One run directory (see the module docstring for its layout)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    # ------------------------------------------------------------------ create / open
+    @classmethod
+    def create(cls, root: str | Path = "runs", name: str = "run", *, kind: str = "agent",
+               path: str | Path | None = None) -> RunDir:
+        """Make a new run directory ``root/name-YYYYmmdd-HHMMSS`` (or exactly ``path``).
+
+        Raises:
+            ConfigError: ``path`` exists and is not empty.
+        """
+        if path is None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            target = Path(root) / f"{name}-{stamp}"
+            suffix = 1
+            while target.exists():
+                suffix += 1
+                target = Path(root) / f"{name}-{stamp}-{suffix}"
+        else:
+            target = Path(path)
+            if target.exists() and any(target.iterdir()):
+                raise ConfigError(f"run directory {target} exists and is not empty; "
+                                  "choose another or resume it with --resume")
+        target.mkdir(parents=True, exist_ok=True)
+        run = cls(target)
+        run.write_json(MARKER, {"tradegym_run": 1, "kind": kind, "status": "created",
+                                "created": dt.datetime.now().isoformat(timespec="seconds")})
+        return run
+
+    @classmethod
+    def open(cls, path: str | Path, kind: str | None = None) -> RunDir:
+        """Open an existing run directory.
+
+        Raises:
+            ConfigError: the path is missing, or is not a tradegym run (of ``kind``).
+        """
+        target = Path(path)
+        if not target.is_dir():
+            raise ConfigError(f"run directory {target} does not exist")
+        marker = target / MARKER
+        if not marker.is_file():
+            raise ConfigError(
+                f"{target} is not a tradegym run directory (no {MARKER}); "
+                "pass a folder written by 'tradegym train'"
+            )
+        run = cls(target)
+        info = run.read_json(MARKER)
+        if info.get("tradegym_run") != 1:
+            raise ConfigError(f"{marker} is not a tradegym run marker")
+        if kind is not None and info.get("kind") != kind:
+            raise ConfigError(f"{target} is a {info.get('kind')!r} run, expected {kind!r}")
+        return run
+
+    # ------------------------------------------------------------------ files
+    def file(self, name: str) -> Path:
+        """Path of ``name`` inside the run directory."""
+        return self.path / name
+
+    def write_json(self, name: str, data: Any) -> Path:
+        """Write JSON atomically."""
+        return atomic_write(self.file(name), json.dumps(data, indent=2, default=str) + "\n")
+
+    def read_json(self, name: str) -> Any:
+        """Read a JSON file of the run.
+
+        Raises:
+            CacheError: the file is missing or not valid JSON (naming its path).
+        """
+        file = self.file(name)
+        try:
+            return json.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CacheError(f"{file} is missing from the run directory") from None
+        except json.JSONDecodeError as exc:
+            raise CacheError(f"{file} is corrupt ({exc}); the run directory was damaged") from None
+
+    def write_yaml(self, name: str, data: Any) -> Path:
+        """Write YAML (``yaml.safe_dump``) atomically."""
+        import yaml
+
+        return atomic_write(self.file(name), yaml.safe_dump(data, sort_keys=False))
+
+    def update_marker(self, **fields: Any) -> None:
+        """Merge ``fields`` into ``run.json`` (status, device, ...)."""
+        info = self.read_json(MARKER)
+        info.update(fields)
+        self.write_json(MARKER, info)
+
+    def save_artifact(self, name: str, writer: Callable[[IO[bytes]], None]) -> Path:
+        """Write an artifact through ``writer(file)`` atomically, then record its hash."""
+        target = self.file(name)
+        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
+            writer(handle)
+        manifest = self._manifest()
+        manifest[name] = sha256_file(target)
+        self.write_json("manifest.json", manifest)
+        return target
+
+    def verify(self, name: str) -> Path:
+        """Return the artifact's path after checking its hash against the manifest.
+
+        Raises:
+            CacheError: the artifact is missing, unrecorded, or its content changed.
+        """
+        target = self.file(name)
+        if not target.is_file():
+            raise CacheError(f"{target} does not exist")
+        expected = self._manifest().get(name)
+        if expected is None:
+            raise CacheError(f"{target} is not in {self.file('manifest.json')}; refusing to load it")
+        if sha256_file(target) != expected:
+            raise CacheError(
+                f"{target} does not match its hash in the manifest (truncated or modified); "
+                "refusing to load it"
+            )
+        return target
+
+    def remove_artifact(self, name: str) -> None:
+        """Delete an artifact and its manifest entry."""
+        self.file(name).unlink(missing_ok=True)
+        manifest = self._manifest()
+        if manifest.pop(name, None) is not None:
+            self.write_json("manifest.json", manifest)
+
+    def checkpoints(self) -> list[tuple[int, str]]:
+        """``[(step, name), ...]`` of recorded checkpoints, oldest first."""
+        found = []
+        for name in self._manifest():
+            match = _CHECKPOINT.search(name)
+            if match and name.startswith("checkpoints/"):
+                found.append((int(match.group(1)), name))
+        return sorted(found)
+
+    def _manifest(self) -> dict[str, str]:
+        file = self.file("manifest.json")
+        return self.read_json("manifest.json") if file.is_file() else {}
+
+    def __repr__(self) -> str:
+        return f"RunDir({str(self.path)!r})"
