@@ -1,4 +1,4 @@
-"""Backtest the baselines on the default data: the same function as ``tradegym demo``.
+"""Train the default agent and backtest it against the baselines: ``tradegym demo``.
 
     python scripts/demo.py [--data sp500_stocks] [--out results/demo] [--split test]
 """
