@@ -75,6 +75,11 @@ class RunDir:
             ConfigError: the path is missing, or is not a tradegym run (of ``kind``).
         """
         target = Path(path)
+        if target.is_file():
+            raise ConfigError(
+                f"{target} is a file, not a run directory; pass the folder 'tradegym train' wrote "
+                "(models load from run directories, where their hashes are checked)"
+            )
         if not target.is_dir():
             raise ConfigError(f"run directory {target} does not exist")
         marker = target / MARKER

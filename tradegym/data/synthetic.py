@@ -324,22 +324,30 @@ class OraclePolicy:
     """The :func:`oracle_weights` policy for one planted-market env (SB3 ``predict`` signature).
 
     Reads ``env.unwrapped.data``, ``.current_index`` (the decision bar) and
-    ``.weights_to_action`` (inverse of the action mapping). Single env only.
+    ``.weights_to_action`` (inverse of the action mapping). Single env only. Built without
+    an env, it serves the backtester through ``target_weights(obs, env)``, which trades to
+    the oracle weights of whatever env the backtester made.
 
     Raises:
         ConfigError: the env lacks those attributes, or ``predict`` gets a batch.
         DataError: the env's market has no planted oracle.
     """
 
-    def __init__(self, env: Any) -> None:
-        self.env = env.unwrapped
-        if not all(hasattr(self.env, a) for a in ("data", "current_index", "weights_to_action")):
+    name = "oracle"
+
+    def __init__(self, env: Any = None) -> None:
+        self._data: MarketData | None = None
+        self._weights = np.empty((0, 0))  # (T, A) once computed
+        self.env = None if env is None else env.unwrapped
+        if self.env is not None and not all(hasattr(self.env, a) for a in ("data", "current_index", "weights_to_action")):
             raise ConfigError(
                 "OraclePolicy needs a single portfolio env with data, current_index and "
                 f"weights_to_action; got {type(self.env).__name__} (vector envs are not supported)"
             )
-        self._data: MarketData | None = None
-        self._weights = np.empty((0, 0))  # (T, A) once computed
+
+    def target_weights(self, obs: Any, env: Any) -> np.ndarray:
+        """The oracle's target weights ``(A,)`` at ``env``'s current bar (backtester protocol)."""
+        return self._oracle_row(env.unwrapped)
 
     def predict(
         self, obs: Any, state: Any = None, episode_start: Any = None, deterministic: bool = True
@@ -351,10 +359,15 @@ class OraclePolicy:
                 f"OraclePolicy drives a single env; obs['weights'] has shape {np.shape(held)} "
                 "(a batch); run one env per policy"
             )
-        if self._data is not self.env.data:  # computed once per market
-            self._data = self.env.data
+        if self.env is None:
+            raise ConfigError("OraclePolicy() without an env can only run in tradegym.backtest")
+        return self.env.weights_to_action(self._oracle_row(self.env)), None
+
+    def _oracle_row(self, env: Any) -> np.ndarray:
+        if self._data is not env.data:  # computed once per market
+            self._data = env.data
             self._weights = oracle_weights(self._data)  # (T, A)
-        return self.env.weights_to_action(self._weights[self.env.current_index]), None
+        return self._weights[env.current_index]
 
 
 # ---------------------------------------------------------------------- helpers
