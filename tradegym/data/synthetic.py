@@ -339,7 +339,8 @@ class OraclePolicy:
         self._data: MarketData | None = None
         self._weights = np.empty((0, 0))  # (T, A) once computed
         self.env = None if env is None else env.unwrapped
-        if self.env is not None and not all(hasattr(self.env, a) for a in ("data", "current_index", "weights_to_action")):
+        needed = ("data", "current_index", "weights_to_action")
+        if self.env is not None and not all(hasattr(self.env, a) for a in needed):
             raise ConfigError(
                 "OraclePolicy needs a single portfolio env with data, current_index and "
                 f"weights_to_action; got {type(self.env).__name__} (vector envs are not supported)"
