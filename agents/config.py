@@ -8,13 +8,15 @@ A config has four sections. Every default has its reason next to it. Load one wi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tradegym.config import from_dict, load_config, read_yaml, to_dict
 from tradegym.errors import ConfigError
 from tradegym.registry import suggest
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+"""The shipped configs (package data: installed with the package)."""
 
 
 @dataclass
@@ -114,8 +116,7 @@ class RunConfig:
 
 def shipped_configs() -> list[str]:
     """Names of the YAML configs shipped in ``agents/configs``."""
-    folder = resources.files("agents") / "configs"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
 
 def load_run_config(source: str | Path | dict[str, Any], overrides: list[str] | tuple = ()) -> RunConfig:
@@ -135,7 +136,7 @@ def load_run_config(source: str | Path | dict[str, Any], overrides: list[str] | 
                 f"unknown config {str(source)!r}.{suggest(str(source), names)} "
                 f"Shipped: {', '.join(names)}; or pass a YAML path"
             )
-        path = Path(str(resources.files("agents") / "configs" / f"{source}.yaml"))
+        path = CONFIG_DIR / f"{source}.yaml"
     data = read_yaml(path)
     data.setdefault("name", path.stem)
     return load_config(RunConfig, data, overrides)
