@@ -24,6 +24,8 @@ def evaluate_run(
     baselines: Sequence[str] = BASELINES,
     out: str | Path | None = None,
     best: bool = True,
+    label: str | None = None,
+    write_report: bool = True,
     echo: Callable[[str], Any] = print,
 ) -> list[Any]:
     """Backtest a run's model on ``split`` next to ``baselines``; print and write the report.
@@ -35,6 +37,8 @@ def evaluate_run(
         baselines: baseline names (see ``tradegym.backtest.baselines.BASELINES``).
         out: report folder (default: ``RUN/backtest-<split>``).
         best: use ``best_model.zip`` (chosen on validation) when present, else ``model.zip``.
+        label: the agent's row name (default ``<algo>_<extractor>``).
+        write_report: print the table and write charts and metrics (else only return them).
         echo: where report lines go.
 
     Returns:
@@ -54,9 +58,24 @@ def evaluate_run(
     _, data_split = load_data(cfg)
     market = getattr(data_split, split)
     env_kwargs = cfg.env.env_kwargs()
-    label = f"{cfg.agent.algo}_{cfg.agent.extractor}"
-    echo(f"{split} split: {market.describe()}")
+    label = label or f"{cfg.agent.algo}_{cfg.agent.extractor}"
     results = [backtest(model, market, env_kwargs=env_kwargs, env_id=cfg.env.id, name=label)]
     results += [backtest(b, market, env_kwargs=env_kwargs, env_id=cfg.env.id) for b in baselines]
-    report(results, out or Path(run_path) / f"backtest-{split}", echo)
+    if write_report:
+        echo(f"{split} split: {market.describe()}")
+        report(results, out or Path(run_path) / f"backtest-{split}", echo)
     return results
+
+
+def seed_summary(results: Sequence[Any], agent_prefix: str) -> str:
+    """``"<agent> Sharpe over n seeds: mean ± sd (min..max); baselines: ..."``."""
+    import numpy as np
+
+    agents = [r.metrics["sharpe"] for r in results if r.name.startswith(agent_prefix)]
+    others = ", ".join(f"{r.name} {r.metrics['sharpe']:.2f}" for r in results
+                       if not r.name.startswith(agent_prefix) and r.metrics["sharpe"] is not None
+                       and np.isfinite(r.metrics["sharpe"]))
+    values = np.array([a for a in agents if a is not None], dtype=float)
+    spread = f" ± {values.std(ddof=1):.2f}" if len(values) > 1 else ""
+    return (f"{agent_prefix} Sharpe over {len(values)} seed(s): {values.mean():.2f}{spread} "
+            f"(min {values.min():.2f}, max {values.max():.2f}); {others}")

@@ -25,8 +25,9 @@ from typing import Any
 SPLITS = ("train", "val", "test", "all")
 TRAIN_FRACTION, VAL_FRACTION = 0.7, 0.15
 DEMO_BASELINES = ("cash", "buy_and_hold", "equal_weight")
-DEMO_TIMESTEPS = 16_384
-"""The demo's training budget: about two minutes of PPO + LSTM on two CPU cores."""
+DEMO_TIMESTEPS = 12_288
+"""Per seed: three seeds of PPO + LSTM train in about two minutes on two CPU cores."""
+DEMO_SEEDS = 3
 
 
 def run_demo(
@@ -39,14 +40,15 @@ def run_demo(
     train: bool = True,
     timesteps: int = DEMO_TIMESTEPS,
     config: str = "ppo_lstm",
-    seed: int = 0,
+    seeds: int = DEMO_SEEDS,
     echo: Callable[[str], Any] = print,
 ) -> dict[str, Any]:
     """Train the default agent, then backtest it on the test split against the baselines.
 
     Args:
         data: a source spec for :func:`tradegym.data.load_spec`.
-        out: the run directory (training) or report folder (``train=False``).
+        out: parent of the new run directory (training; the report goes to
+            ``RUN/backtest-<split>``), or the report folder (``train=False``).
         split: the part to backtest: ``"test"`` (default), ``"val"``, ``"train"``, or
             ``"all"`` (baselines only).
         cost_rate: proportional cost per unit of turnover (a fraction: 0.001 = 10 bps).
@@ -54,11 +56,11 @@ def run_demo(
         train: ``False`` backtests the baselines only (seconds, no torch).
         timesteps: training budget in env steps.
         config: the shipped agent config to train.
-        seed: training seed.
+        seeds: how many seeds (0, 1, ...) to train; each is backtested and all are reported.
         echo: where the report lines go.
 
     Returns:
-        ``{"results": [BacktestResult, ...], "run": run directory or None}``.
+        ``{"results": [BacktestResult, ...], "runs": [run directories]}``.
 
     Raises:
         ValueError: unknown source, config or split, or data too short for the window.
@@ -71,27 +73,25 @@ def run_demo(
             f"unknown split {split!r}.{suggest(split, list(SPLITS))} Use one of {list(SPLITS)}"
         )
     if train and split != "all":
-        from agents.evaluate import evaluate_run
+        from agents.evaluate import BASELINES, evaluate_run, seed_summary
         from agents.train import train as train_agent
+        from tradegym.backtest.report import report
 
-        overrides = [f"data.source={data}", f"env.cost_rate={cost_rate}",
-                     f"env.window_bars={window_bars}", f"train.total_timesteps={timesteps}",
-                     f"train.seed={seed}", f"name=demo_{config}"]
-        result = train_agent(config, overrides=overrides, run_dir=_fresh(out), echo=echo)
-        results = evaluate_run(result.run.path, split=split, out=Path(out) / f"backtest-{split}",
-                               echo=echo)
-        return {"results": results, "run": result.run}
-    return {"results": _baseline_demo(data, out, split, cost_rate, window_bars, echo), "run": None}
-
-
-def _fresh(out: str | Path) -> Path:
-    # The demo owns its output folder: a rerun replaces the previous demo run.
-    import shutil
-
-    path = Path(out)
-    if path.exists() and (path / "run.json").is_file():
-        shutil.rmtree(path)
-    return path
+        results, runs = [], []
+        for seed in range(seeds):
+            overrides = [f"data.source={data}", f"env.cost_rate={cost_rate}",
+                         f"env.window_bars={window_bars}", f"train.total_timesteps={timesteps}",
+                         f"train.seed={seed}", f"name=demo_{config}_s{seed}"]
+            run = train_agent(config, overrides=overrides, runs_root=out, echo=echo).run
+            runs.append(run)
+            results += evaluate_run(run.path, split=split, baselines=BASELINES if seed == 0 else (),
+                                    label=f"{config}_s{seed}", write_report=False)
+        results.sort(key=lambda r: (not r.name.startswith(config), r.name))
+        echo(f"{split} split of {data}, {seeds} seed(s) of {config}, {timesteps} steps each:")
+        report(results, Path(out) / f"backtest-{split}", echo)
+        echo(seed_summary(results, config))
+        return {"results": results, "runs": runs}
+    return {"results": _baseline_demo(data, out, split, cost_rate, window_bars, echo), "runs": []}
 
 
 def _baseline_demo(data: str, out: str | Path, split: str, cost_rate: float, window_bars: int,
@@ -117,7 +117,7 @@ def _baseline_demo(data: str, out: str | Path, split: str, cost_rate: float, win
 def _cmd_demo(args: argparse.Namespace) -> int:
     run_demo(args.data, args.out, split=args.split, cost_rate=args.cost_rate,
              window_bars=args.window, train=not args.no_train, timesteps=args.timesteps,
-             config=args.config, seed=args.seed)
+             config=args.config, seeds=args.seeds)
     return 0
 
 
@@ -207,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--timesteps", type=int, default=DEMO_TIMESTEPS,
                       help="training budget in env steps (default: %(default)s)")
     demo.add_argument("--config", default="ppo_lstm", help="agent config (default: %(default)s)")
-    demo.add_argument("--seed", type=int, default=0, help="training seed (default: %(default)s)")
+    demo.add_argument("--seeds", type=int, default=DEMO_SEEDS,
+                      help="number of training seeds (default: %(default)s)")
     demo.add_argument("--no-train", action="store_true", help="backtest the baselines only")
     demo.set_defaults(func=_cmd_demo)
 
