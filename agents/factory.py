@@ -64,8 +64,13 @@ def policy_kwargs(agent: AgentConfig) -> dict[str, Any]:
             from feature_nets.extractors import WindowExtractor
 
             ENCODERS.resolve(agent.extractor)  # fail early, with a suggestion
+            # Keys the extractor does not take (heads, num_layers, ...) belong to the encoder.
+            own = {"hidden_size", "features_dim", "asset_mode", "encoder_kwargs"}
+            ext = {k: v for k, v in agent.extractor_kwargs.items() if k in own}
+            enc = {k: v for k, v in agent.extractor_kwargs.items() if k not in own}
+            ext["encoder_kwargs"] = {**ext.get("encoder_kwargs", {}), **enc}
             kwargs["features_extractor_class"] = WindowExtractor
-            kwargs["features_extractor_kwargs"] = {"encoder": agent.extractor, **agent.extractor_kwargs}
+            kwargs["features_extractor_kwargs"] = {"encoder": agent.extractor, **ext}
     if agent.net_arch is not None:
         kwargs["net_arch"] = agent.net_arch
     return {**kwargs, **agent.policy_kwargs}
