@@ -125,3 +125,21 @@ def test_backtest_command_compares_agent_and_baselines(tmp_path, capsys) -> None
     assert "ppo_lstm" in out and "equal_weight" in out and "buy_and_hold" in out
     assert (tmp_path / "run" / "backtest-test" / "equity.png").is_file()
     assert (tmp_path / "run" / "backtest-test" / "weights_ppo_lstm.png").is_file()
+
+
+@pytest.mark.parametrize("config, extra", [
+    ("recurrent_ppo", ["agent.hyperparams={n_steps: 32, batch_size: 32, n_epochs: 1}"]),
+    ("a2c_lstm", ["agent.hyperparams={n_steps: 8}"]),
+    ("sac_lstm", ["agent.hyperparams={learning_starts: 16, buffer_size: 500, batch_size: 16}",
+                  "train.n_envs=1"]),
+])
+def test_other_shipped_algorithms_train_and_reload(config, extra, tmp_path) -> None:
+    result = train(config, overrides=[*TINY, *extra], run_dir=tmp_path / "run", echo=quiet)
+    loaded, cfg = load_trained(tmp_path / "run", best=False)
+    from tradegym.envs import make
+
+    env = make(cfg.env.id, data=_test_split(cfg), window_bars=10, start="first")
+    obs, _ = env.reset()
+    a, _ = result.model.predict(obs, deterministic=True)
+    b, _ = loaded.predict(obs, deterministic=True)
+    np.testing.assert_allclose(a, b)
