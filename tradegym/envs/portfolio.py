@@ -72,7 +72,9 @@ class PortfolioEnv(gym.Env):
     ## Rewards
     ``"log_return"`` (default) of value net of costs, ``"simple_return"``,
     ``"differential_sharpe"``, ``"drawdown_penalized"``, or a callable
-    ``f(RewardContext) -> float``; see :mod:`tradegym.envs.rewards`.
+    ``f(RewardContext) -> float``; see :mod:`tradegym.envs.rewards`. ``reward_scale``
+    multiplies it (100 gives log returns in percent, a scale value networks learn more
+    easily); ``info`` always reports unscaled values.
 
     ## Starting State
     All cash, value ``initial_value``. The first decision bar is ``start``: ``"random"``
@@ -91,7 +93,7 @@ class PortfolioEnv(gym.Env):
     ``data`` (MarketData or source name), ``window_bars`` (W), ``features`` (names or
     ``"auto"``), ``normalize`` (``"rolling"``, ``"expanding"``, ``"none"``, or a
     FeatureScaler), ``cost_rate``, ``cost_model``, ``execution``, ``reward``,
-    ``reward_kwargs``, ``action_mapping``, ``temperature``, ``dust_weight``, ``start``,
+    ``reward_kwargs``, ``reward_scale``, ``action_mapping``, ``temperature``, ``dust_weight``, ``start``,
     ``max_steps``, ``initial_value``, ``ruin_fraction``, ``render_mode``.
 
     ## Example
@@ -120,6 +122,7 @@ class PortfolioEnv(gym.Env):
         execution: str | None = None,
         reward: Any = "log_return",
         reward_kwargs: Mapping[str, Any] | None = None,
+        reward_scale: float = 1.0,
         action_mapping: str = "softmax",
         temperature: float = 0.2,
         dust_weight: float = 1e-4,
@@ -146,6 +149,7 @@ class PortfolioEnv(gym.Env):
         self.cost_fn = COSTS.resolve(cost_model)(cost_rate)
         self.cost_rate = cost_rate
         self.reward_fn = make_reward(reward, **dict(reward_kwargs or {}))
+        self.reward_scale = float(reward_scale)
         self.action_mapping, self.temperature, self.dust_weight = action_mapping, temperature, dust_weight
         self.feature_set = compute_features(self.data, features, normalize=normalize)
         self._features = self.feature_set.values  # (T, N, K), read-only
@@ -274,9 +278,10 @@ class PortfolioEnv(gym.Env):
         log_ret = math.log(value / prev_value) if value > 0 else -math.inf
         turnover, cost = float(res.turnover[0]), float(res.cost[0])
         if self.reward_fn is log_return:  # the default: skip building a context per step
-            reward = log_ret
+            reward = log_ret * self.reward_scale
         else:
-            reward = float(self.reward_fn(RewardContext(prev_value, value, log_ret, turnover, cost)))
+            reward = self.reward_scale * float(
+                self.reward_fn(RewardContext(prev_value, value, log_ret, turnover, cost)))
         terminated = value < self.ruin_fraction * self.initial_value
         truncated = self.current_index >= self._last_index or (
             self.max_steps is not None and self.steps >= self.max_steps
