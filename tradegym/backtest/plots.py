@@ -76,14 +76,9 @@ def plot_equity(
         ax_eq.legend(loc="best")
         ax_dd.set_ylabel("drawdown (%)")
         ax_dd.grid(alpha=0.3)
-        fig.autofmt_xdate()
-        fig.tight_layout()
-        with atomic_path(path) as tmp:
-            # The temp name ends in .tmp, so the format must be given.
-            fig.savefig(tmp, format="png", dpi=dpi)
+        return _save(fig, path, dpi)
     finally:
         plt.close(fig)
-    return Path(path)
 
 
 def plot_weights(result: BacktestResult, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
@@ -102,12 +97,18 @@ def plot_weights(result: BacktestResult, path: str | os.PathLike[str], *, dpi: i
         ax.set_title(f"{result.name}: weights over time · {describe_setup([result])}")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7,
                   ncol=1 + len(weights.columns) // 16)
-        fig.autofmt_xdate()
-        fig.tight_layout()
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=dpi)
+        return _save(fig, path, dpi)
     finally:
         plt.close(fig)
+
+
+def _save(fig: object, path: str | os.PathLike[str], dpi: int) -> Path:
+    """Lay out dated axes and write the PNG atomically."""
+    fig.autofmt_xdate()  # type: ignore[attr-defined]
+    fig.tight_layout()  # type: ignore[attr-defined]
+    with atomic_path(path) as tmp:
+        # The temp name ends in .tmp, so the format must be given.
+        fig.savefig(tmp, format="png", dpi=dpi)  # type: ignore[attr-defined]
     return Path(path)
 
 
