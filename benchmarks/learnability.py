@@ -39,13 +39,13 @@ AGENTS = {
 }
 
 
-def run_seed(agent: str, seed: int, timesteps: int, root: Path) -> dict[str, float]:
+def run_seed(agent: str, seed: int, timesteps: int, root: Path, extra: list[str]) -> dict[str, float]:
     overrides = [
         "data.source=planted", f"data.kwargs={{n_assets: {MARKET['n_assets']}, "
         f"n_bars: {MARKET['n_bars']}, seed: {seed}}}",
         f"train.total_timesteps={timesteps}", f"train.seed={seed}", "train.progress_bar=false",
         "train.tensorboard=false", f"train.eval_freq={max(timesteps // 6, 1000)}",
-        f"train.checkpoint_freq={timesteps}", *AGENTS[agent],
+        f"train.checkpoint_freq={timesteps}", *AGENTS[agent], *extra,
     ]
     started = time.perf_counter()
     result = train(agent, overrides=overrides, run_dir=root / f"{agent}-{seed}", echo=lambda _: None)
@@ -70,17 +70,19 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--timesteps", type=int, default=60_000)
     parser.add_argument("--agents", nargs="+", default=list(AGENTS), choices=list(AGENTS))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra config override for every agent (repeatable)")
     args = parser.parse_args()
 
     print(f"planted market {MARKET}, cost 10 bps, test split = last 15 %, "
-          f"{args.timesteps} training steps, seeds {args.seeds}")
+          f"{args.timesteps} training steps, seeds {args.seeds}" + (f", {args.set}" if args.set else ""))
     header = f"{'agent':18s}{'agent Sharpe':>16s}{'oracle':>14s}{'random':>14s}{'equal wt':>14s}" \
              f"{'agent/oracle':>14s}{'train s':>9s}"
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory() as tmp:
         for agent in args.agents:
-            rows = [run_seed(agent, s, args.timesteps, Path(tmp)) for s in args.seeds]
+            rows = [run_seed(agent, s, args.timesteps, Path(tmp), args.set) for s in args.seeds]
             cols = {k: np.array([r[k] for r in rows]) for k in rows[0]}
             ratio = cols["agent"] / cols["oracle"]
 
