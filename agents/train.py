@@ -188,9 +188,10 @@ def train(
     run.write_json("metrics.json", metrics)
     run.update_marker(status="interrupted" if interrupted else "finished")
     vec_env.close()
-    echo(f"{'stopped' if interrupted else 'finished'} at step {model.num_timesteps}; "
-         f"resume with: tradegym train --resume {run.path}" if interrupted
-         else f"finished {model.num_timesteps} steps in {wall_s:.0f} s; run directory {run.path}")
+    if interrupted:
+        echo(f"stopped at step {model.num_timesteps}; resume with: tradegym train --resume {run.path}")
+    else:
+        echo(f"finished {model.num_timesteps} steps in {wall_s:.0f} s; run directory {run.path}")
     return TrainResult(run, model, int(model.num_timesteps), interrupted, metrics)
 
 

@@ -21,6 +21,14 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from tradegym.data.validate import (
+    align_calendars,
+    apply_adjustment,
+    check_dates,
+    check_values,
+    forward_fill,
+    require_datetime_index,
+)
 from tradegym.errors import DataError, describe_more
 from tradegym.registry import suggest
 
@@ -156,14 +164,14 @@ class MarketData:
         perm = np.argsort(order)
         values = values[:, :, perm]  # (T, N, F) in canonical field order
         names = [names[i] for i in perm]
-        _check_dates(index)
+        check_dates(index)
         if fill == "ffill":
-            values = _forward_fill(values)
+            values = forward_fill(values)
         elif fill is not None:
             raise DataError(f"unknown fill policy {fill!r}; use None or 'ffill'")
-        _check_values(values, index, symbols, names, filled=fill == "ffill")
+        check_values(values, index, symbols, names, filled=fill == "ffill")
         if adjust and "adj_close" in names and "close" in names:
-            values, names = _apply_adjustment(values, names)
+            values, names = apply_adjustment(values, names)
         return cls(values, index, symbols, tuple(names), name, dict(meta or {}))
 
     @classmethod
@@ -181,7 +189,7 @@ class MarketData:
         Raises:
             DataError: as :meth:`from_array`.
         """
-        _require_datetime_index(frame, name)
+        require_datetime_index(frame, name)
         return cls.from_array(
             frame.to_numpy(dtype=np.float64),
             frame.index,
@@ -224,7 +232,7 @@ class MarketData:
             raise DataError("no symbols given: pass at least one frame")
         canon: dict[str, pd.DataFrame] = {}
         for sym, df in frames.items():
-            _require_datetime_index(df, f"{name}/{sym}")
+            require_datetime_index(df, f"{name}/{sym}")
             if df.empty:
                 raise DataError(f"symbol {sym} has no rows; check its file or ticker")
             cols = [canonical_field(c, f"{name}/{sym}") for c in df.columns]
@@ -244,7 +252,7 @@ class MarketData:
                     f"duplicated date {dup[0].date()} for {sym}{describe_more(len(dup))}; drop duplicates"
                 )
         indexes = {sym: df.index for sym, df in canon.items()}
-        calendar = _align_calendars(indexes, align)
+        calendar = align_calendars(indexes, align)
         arrays = []
         for df in canon.values():
             part = df.sort_index().reindex(calendar) if align != "strict" else df
@@ -431,107 +439,3 @@ class MarketData:
                 f"{self.name!r} has {self.n_bars} rows but {why} needs at least {rows}; "
                 "use a longer date range or a smaller window"
             )
-
-
-# ---------------------------------------------------------------------- validation
-def _require_datetime_index(frame: pd.DataFrame, where: str) -> None:
-    if not isinstance(frame.index, pd.DatetimeIndex):
-        raise DataError(
-            f"{where}: index must be dates (DatetimeIndex), got {type(frame.index).__name__}; "
-            "parse the date column first"
-        )
-
-
-def _check_dates(index: pd.DatetimeIndex) -> None:
-    if index.hasnans:
-        raise DataError(f"{int(index.isna().sum())} missing dates (NaT) in the index")
-    dup = index[index.duplicated()]
-    if len(dup):
-        raise DataError(f"duplicated date {dup[0].date()}{describe_more(len(dup))}; drop duplicates")
-    if len(index) > 1:
-        bad = np.flatnonzero(np.diff(index.asi8) < 0)
-        if len(bad):
-            raise DataError(
-                f"dates are not sorted: {index[bad[0] + 1].date()} comes after "
-                f"{index[bad[0]].date()}{describe_more(len(bad))}; sort by date"
-            )
-
-
-def _check_values(
-    values: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...], names: list[str],
-    filled: bool = False,
-) -> None:
-    for k, fname in enumerate(names):
-        col = values[:, :, k]  # (T, N)
-        bad = ~np.isfinite(col)
-        problem = "NaN or inf"
-        hint = (
-            "forward fill cannot fill before the first value: start the data later or drop the symbol"
-            if filled else "clean the source, drop the symbol, or pass fill='ffill'"
-        )
-        if not bad.any():
-            bad = col < 0 if fname == "volume" else col <= 0
-            problem = "< 0" if fname == "volume" else "<= 0"
-            hint = "clean the source or drop the symbol"
-        if bad.any():
-            t, n = np.argwhere(bad)[0]
-            raise DataError(
-                f"{fname} {problem} for {symbols[n]} on {index[t].date()} "
-                f"(value {float(col[t, n])!r}){describe_more(int(bad.sum()))}; {hint}"
-            )
-
-
-def _forward_fill(values: np.ndarray) -> np.ndarray:
-    # Carry the last finite value forward per (symbol, field); leading gaps stay NaN.
-    # Where nothing came before, the index stays 0 and row 0 is itself missing.
-    ok = np.isfinite(values)
-    idx = np.where(ok, np.arange(values.shape[0])[:, None, None], 0)  # (T, N, F)
-    np.maximum.accumulate(idx, axis=0, out=idx)
-    return np.take_along_axis(values, idx, axis=0)
-
-
-def _apply_adjustment(values: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
-    close_k, adj_k = names.index("close"), names.index("adj_close")
-    factor = values[:, :, adj_k] / values[:, :, close_k]  # (T, N)
-    out = values.copy()
-    for k, fname in enumerate(names):
-        if fname in ("open", "high", "low", "close"):
-            out[:, :, k] *= factor
-        elif fname == "volume":
-            out[:, :, k] /= factor
-    keep = [k for k, f in enumerate(names) if f != "adj_close"]
-    return out[:, :, keep], [names[k] for k in keep]
-
-
-def _align_calendars(indexes: Mapping[str, pd.DatetimeIndex], align: Align) -> pd.DatetimeIndex:
-    items = list(indexes.items())
-    if align == "strict":
-        first_sym, first = items[0]
-        for sym, idx in items[1:]:
-            if not idx.equals(first):
-                only_a = first.difference(idx)
-                only_b = idx.difference(first)
-                where = (
-                    f"{first_sym} has {only_a[0].date()} which {sym} lacks" if len(only_a)
-                    else f"{sym} has {only_b[0].date()} which {first_sym} lacks"
-                )
-                n_diff = len(only_a) + len(only_b)
-                raise DataError(
-                    f"misaligned calendars: {where}{describe_more(n_diff)}; "
-                    "pass align='intersection' or align='union+ffill'"
-                )
-        return pd.DatetimeIndex(first)
-    if align == "intersection":
-        cal = items[0][1]
-        for _, idx in items[1:]:
-            cal = cal.intersection(idx)
-    elif align == "union+ffill":
-        cal = items[0][1]
-        for _, idx in items[1:]:
-            cal = cal.union(idx)
-    else:
-        raise DataError(f"unknown align {align!r}; use 'strict', 'intersection' or 'union+ffill'")
-    cal = pd.DatetimeIndex(cal.unique()).sort_values()
-    if len(cal) == 0:
-        raise DataError("the symbols share no dates: the aligned calendar is empty")
-    return cal
