@@ -143,3 +143,15 @@ def test_other_shipped_algorithms_train_and_reload(config, extra, tmp_path) -> N
     a, _ = result.model.predict(obs, deterministic=True)
     b, _ = loaded.predict(obs, deterministic=True)
     np.testing.assert_allclose(a, b)
+
+
+def test_subprocess_envs_train(tmp_path) -> None:
+    result = train("ppo_lstm", overrides=[*TINY, *PPO_TINY, "train.vec_env=subproc"],
+                   run_dir=tmp_path / "run", echo=quiet)
+    assert result.timesteps >= 128
+
+
+def test_unknown_vec_env_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="train.vec_env must be one of \\['dummy', 'subproc'\\]"):
+        train("ppo_lstm", overrides=[*TINY, *PPO_TINY, "train.vec_env=ray"],
+              run_dir=tmp_path / "run", echo=quiet)
