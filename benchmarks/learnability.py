@@ -29,9 +29,11 @@ MARKET = {"n_assets": 5, "n_bars": 10_000}
 COMMON = ["env.window_bars=10", "env.kwargs={reward_scale: 100}"]
 PPO = ["agent.hyperparams={n_steps: 512, batch_size: 256, n_epochs: 10, learning_rate: 0.0003, "
        "gamma: 0.0, gae_lambda: 0.0}", "agent.policy_kwargs={log_std_init: -1.0}"]
-DQN = ["agent.hyperparams={learning_rate: 0.0001, buffer_size: 60000, learning_starts: 2000, "
-       "batch_size: 128, train_freq: 4, gradient_steps: 2, target_update_interval: 2000, "
-       "exploration_fraction: 0.2, exploration_final_eps: 0.02, gamma: 0.0}"]
+# DQN's validation Sharpe peaked early and then decayed with lr 1e-4 and target updates
+# every 2,000 steps (test Sharpe 0.71 of the oracle's); a slower, steadier learner holds on.
+DQN = ["agent.hyperparams={learning_rate: 0.00005, buffer_size: 60000, learning_starts: 2000, "
+       "batch_size: 256, train_freq: 4, gradient_steps: 1, target_update_interval: 4000, "
+       "exploration_fraction: 0.1, exploration_final_eps: 0.02, gamma: 0.0}"]
 AGENTS = {
     "ppo_lstm": [*COMMON, *PPO],
     "ppo_transformer": [*COMMON, *PPO],
