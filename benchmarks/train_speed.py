@@ -78,7 +78,9 @@ def main() -> None:
     for _ in range(args.repeats):
         reals.append(rate(real, cfg, args.timesteps, args.device))
         nulls.append(rate(null, cfg, args.timesteps, args.device))
-    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     print(f"machine: {platform.machine()}, torch {torch.__version__} ({torch.get_num_threads()} "
           f"threads), device {device}")
     print(f"PPO + LSTM ({cfg.train.n_envs} envs, n_steps {cfg.agent.hyperparams['n_steps']}), "
