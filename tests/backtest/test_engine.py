@@ -101,12 +101,12 @@ def test_buy_and_hold_equals_initial_shares_times_prices(close_only: MarketData)
 
 def test_equal_weight_without_rebalancing_is_buy_and_hold(close_only: MarketData) -> None:
     hold = backtest("buy_and_hold", close_only, env_kwargs=ENV_KWARGS)
-    never = backtest(EqualWeight(rebalance_every=10**9), close_only, env_kwargs=ENV_KWARGS)
+    never = backtest(EqualWeight(rebalance=10**9), close_only, env_kwargs=ENV_KWARGS)
     pd.testing.assert_series_equal(hold.equity, never.equity, check_names=False)
 
 
 def test_equal_weight_trades_only_on_rebalance_bars(close_only: MarketData) -> None:
-    result = backtest(make_baseline("equal_weight", rebalance_every=5), close_only,
+    result = backtest(make_baseline("equal_weight", rebalance=5), close_only,
                       env_kwargs=ENV_KWARGS)
     traded = np.flatnonzero(result.turnover.to_numpy() > 0)
     assert traded.tolist() == list(range(0, len(result.turnover), 5))
@@ -206,8 +206,12 @@ def test_start_cannot_be_overridden(close_only: MarketData) -> None:
 def test_unknown_baseline_suggests_a_name(close_only: MarketData) -> None:
     with pytest.raises(ConfigError, match="Did you mean 'buy_and_hold'"):
         backtest("buy_and_hodl", close_only)
-    with pytest.raises(ConfigError, match="rebalance_every must be an integer >= 1"):
-        make_baseline("equal_weight", rebalance_every=0)
+    with pytest.raises(ConfigError, match="rebalance must be an integer >= 1"):
+        make_baseline("equal_weight", rebalance=0)
+    with pytest.raises(ConfigError, match="bad options"):
+        make_baseline("equal_weight", rebalance_every=5)
+
+
 
 
 def test_baseline_predict_needs_and_uses_its_env(close_only: MarketData) -> None:
