@@ -30,9 +30,11 @@ class DataConfig:
     start: str | None = None
     end: str | None = None
     symbols: list[str] | None = None
-    train: float = 0.7
-    """Fraction of rows for training; validation picks the best model; test is never seen."""
-    val: float = 0.15
+    train: float | str = 0.7
+    """Fraction of rows for training, or its last date; validation picks the best model;
+    test is never seen."""
+    val: float | str = 0.15
+    """Fraction of rows for validation, or its last date (walk-forward folds use dates)."""
 
 
 @dataclass

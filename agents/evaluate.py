@@ -6,38 +6,46 @@ The agent and every baseline go through the same environment the agent trained i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from agents.train import load_data, load_trained
 from tradegym.errors import ConfigError
-from tradegym.registry import suggest
 
 BASELINES = ("cash", "buy_and_hold", "equal_weight")
+"""The demo's short list; ``tradegym backtest`` compares with every default baseline."""
 
 
 def evaluate_run(
     run_path: str | Path,
     *,
     split: str = "test",
-    baselines: Sequence[str] = BASELINES,
+    baselines: Sequence[str] | None = None,
     out: str | Path | None = None,
     best: bool = True,
     label: str | None = None,
+    data: str | None = None,
     write_report: bool = True,
     echo: Callable[[str], Any] = print,
 ) -> list[Any]:
     """Backtest a run's model on ``split`` next to ``baselines``; print and write the report.
 
+    The split is the run's own (its config's dates and fractions); rows before it are
+    history for the features and the baselines' estimates, so the whole split is traded.
+
     Args:
         run_path: a run directory written by :func:`agents.train.train`.
-        split: ``"test"`` (default: never seen in training or model selection), ``"val"``
-            or ``"train"``.
-        baselines: baseline names (see ``tradegym.backtest.baselines.BASELINES``).
+        split: ``"test"`` (default: never seen in training or model selection), ``"val"``,
+            ``"train"`` or ``"all"``.
+        baselines: baseline names (default
+            :func:`~tradegym.backtest.baselines.baseline_names` of the market).
         out: report folder (default: ``RUN/backtest-<split>``).
         best: use ``best_model.zip`` (chosen on validation) when present, else ``model.zip``.
         label: the agent's row name (default ``<algo>_<extractor>``).
+        data: another market (a source spec) with the same number of assets, split with
+            the run's fractions, instead of the run's own.
         write_report: print the table and write charts and metrics (else only return them).
         echo: where report lines go.
 
@@ -45,25 +53,36 @@ def evaluate_run(
         ``[agent result, *baseline results]``.
 
     Raises:
-        ConfigError: not a run directory, unknown split.
+        ConfigError: not a run directory, unknown split, or a market of another width.
         CacheError: the model file does not match the run's manifest.
     """
-    from tradegym.backtest import backtest
-    from tradegym.backtest.report import report
+    from tradegym.backtest.baselines import baseline_names
+    from tradegym.backtest.compare import compare, period
+    from tradegym.data import load_spec
 
-    parts = ("train", "val", "test")
-    if split not in parts:
-        raise ConfigError(f"unknown split {split!r}.{suggest(split, list(parts))} Use one of {list(parts)}")
     model, cfg = load_trained(run_path, best=best)
-    _, data_split = load_data(cfg)
-    market = getattr(data_split, split)
-    env_kwargs = cfg.env.env_kwargs()
+    if data is None:
+        market, _ = load_data(cfg)
+    else:
+        market = load_spec(data)
+        trained_on = len(json.loads((Path(run_path) / "data.json").read_text())["symbols"])
+        if market.n_assets != trained_on:
+            raise ConfigError(
+                f"{run_path} was trained on {trained_on} assets; {data} has {market.n_assets}"
+            )
+    history, start = period(market, split, cfg.data.train, cfg.data.val,
+                            min_rows=cfg.env.window_bars + 2)
     label = label or f"{cfg.agent.algo}_{cfg.agent.extractor}"
-    results = [backtest(model, market, env_kwargs=env_kwargs, env_id=cfg.env.id, name=label)]
-    results += [backtest(b, market, env_kwargs=env_kwargs, env_id=cfg.env.id) for b in baselines]
+    if baselines is None:
+        baselines = baseline_names(market)
+    results = compare([(model, label)], history, start=start, baselines=baselines,
+                      env_kwargs=cfg.env.env_kwargs(), env_id=cfg.env.id)
     if write_report:
-        echo(f"{split} split: {market.describe()}")
-        report(results, out or Path(run_path) / f"backtest-{split}", echo)
+        from tradegym.backtest.report import report
+
+        echo(f"{split} split of {market.describe()}")
+        report(results, out or Path(run_path) / f"backtest-{split}", echo,
+               title=f"Backtest of {label} ({Path(run_path).name}) on the {split} split")
     return results
 
 

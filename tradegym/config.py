@@ -21,6 +21,7 @@ tradegym.errors.ConfigError: config: unknown key 'rat'. Did you mean 'rate'? Kno
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -165,5 +166,7 @@ def _coerce(annotation: Any, value: Any, where: str) -> Any:
     if annotation is str:
         if isinstance(value, str):
             return value
+        if isinstance(value, datetime.date):  # YAML reads 2020-01-31 as a date
+            return value.isoformat()
         raise ConfigError(f"{where}: expected a string, got {value!r}")
     return value

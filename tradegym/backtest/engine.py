@@ -23,7 +23,7 @@ import pandas as pd
 
 from tradegym.backtest.metrics import METRIC_LABELS, compute_metrics, format_metric
 from tradegym.data.market import MarketData
-from tradegym.errors import ConfigError
+from tradegym.errors import ConfigError, DataError
 from tradegym.policy import as_policy, policy_name
 
 
@@ -47,6 +47,7 @@ class BacktestResult:
         data_name: name of the market.
         periods_per_year: bars per year used to annualise ``metrics``.
         metrics: :func:`~tradegym.backtest.metrics.compute_metrics` of ``returns``.
+        risk_free_rate: annual risk-free rate used by ``metrics`` (a fraction).
     """
 
     name: str
@@ -60,6 +61,7 @@ class BacktestResult:
     data_name: str = "market"
     periods_per_year: float = 252
     metrics: dict[str, float] = field(default_factory=dict)
+    risk_free_rate: float = 0.0
 
     def summary(self) -> str:
         """A few lines: policy, market, period, execution and cost, then every metric."""
@@ -83,8 +85,9 @@ def backtest(
     name: str | None = None,
     periods_per_year: float = 252,
     risk_free_rate: float = 0.0,
+    start: Any = None,
 ) -> BacktestResult:
-    """Run ``policy`` deterministically over ``data`` from the first full window to the end.
+    """Run ``policy`` deterministically over ``data`` from ``start`` (or the first full window).
 
     Args:
         policy: a :class:`~tradegym.policy.Policy` (SB3 model, baseline, anything with
@@ -98,6 +101,10 @@ def backtest(
         name: display name (default: the policy's ``name``, function name or class name).
         periods_per_year: bars per year for the metrics.
         risk_free_rate: annual risk-free rate for the metrics (a fraction).
+        start: first decision date (anything ``pd.Timestamp`` takes; the first bar on or
+            after it). Rows before it are history only: they feed the causal features and
+            the baselines' estimates, so a test period is traded from its first bar instead
+            of losing the warm-up. Default: the first bar with a full window.
 
     Returns:
         The :class:`BacktestResult`; it ends early if the portfolio is ruined.
@@ -106,6 +113,8 @@ def backtest(
         ValueError: the policy's action or target weights are NaN/inf or wrongly shaped
             (the message names the step and date), or the env rejects ``env_kwargs``.
         ConfigError: ``env_kwargs`` sets ``start``, or an unknown baseline name.
+        DataError: ``start`` leaves no bar to trade, or too little history before it for
+            the window and feature warm-up (the message says how many bars are needed).
     """
     from tradegym.envs import make
 
@@ -121,7 +130,7 @@ def backtest(
         policy = make_baseline(policy)
     label = name or policy_name(policy)
     env = make(env_id, data=data, start="first", **kwargs).unwrapped
-    obs, info = env.reset(options={"start": "first"})
+    obs, info = env.reset(options={"start": _start_index(env, start)})
     chooser = getattr(policy, "target_weights", None)
     predictor = None if callable(chooser) else as_policy(policy)
     dates, values, weights = [info["date"]], [info["value"]], [info["weights"]]
@@ -166,7 +175,28 @@ def backtest(
         data_name=env.data.name,
         periods_per_year=periods_per_year,
         metrics=metrics,
+        risk_free_rate=risk_free_rate,
     )
+
+
+def _start_index(env: Any, start: Any) -> int:
+    """Row of the first decision bar: ``env.first_index``, or the first date ``>= start``."""
+    if start is None:
+        return int(env.first_index)
+    dates = env.data.dates
+    index = int(dates.searchsorted(pd.Timestamp(start), "left"))
+    if index >= len(dates) - 1:
+        raise DataError(
+            f"backtest start {pd.Timestamp(start).date()} leaves no bar to trade in {env.data.name!r} "
+            f"(its last date is {dates[-1].date()}); the period to test is empty"
+        )
+    if index < env.first_index:
+        raise DataError(
+            f"backtest start {dates[index].date()} is row {index} of {env.data.name!r}, but the "
+            f"first decision needs {env.first_index} earlier rows (window plus feature warm-up); "
+            f"start at {dates[env.first_index].date()} or later, or pass more history"
+        )
+    return index
 
 
 __all__ = ["BacktestResult", "backtest"]

@@ -110,28 +110,111 @@ EXECUTION_NOTES = {
 }
 
 
-def report(results: Sequence[BacktestResult], out_dir: str | os.PathLike[str],
-           echo: Callable[[str], Any] = print) -> list[Path]:
-    """Print the comparison table; write the equity/drawdown chart, weights charts and metrics."""
-    from tradegym.backtest.plots import describe_setup, plot_equity, plot_weights
+TRIVIAL_BASELINES = ("cash", "buy_and_hold", "equal_weight")
+
+METRIC_NOTES = (
+    "Returns are simple per-bar returns of portfolio value net of transaction costs. "
+    "CAGR compounds over bars / periods-per-year years; volatility and the Sharpe and Sortino "
+    "ratios are annualised by sqrt(periods per year); Sharpe uses the sample standard deviation "
+    "(ddof 1) of excess returns; Sortino's downside deviation is taken over all bars with the "
+    "risk-free rate as target; max drawdown is 1 - V/peak(V) with V0 = 1; its duration counts "
+    "bars from the peak to recovery (or to the end); Calmar is CAGR over max drawdown.",
+    "Turnover is the mean per bar of the traded fraction of portfolio value in risky assets; "
+    "costs are in units of the initial value 1.0. Hit rate is the fraction of bars with a "
+    "positive return. '-' marks an undefined value (a ratio over zero).",
+    "Metrics agree with empyrical-reloaded to 1e-8 (tests/backtest/test_metrics.py).",
+)
+
+
+def is_baseline(name: str) -> bool:
+    """Whether ``name`` is a registered baseline (or a scheduled equal weight)."""
+    from tradegym.backtest.baselines import BASELINES
+
+    return name in BASELINES or name.startswith("equal_weight_")
+
+
+def report(
+    results: Sequence[BacktestResult],
+    out_dir: str | os.PathLike[str],
+    echo: Callable[[str], Any] = print,
+    *,
+    title: str | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+    rolling_window: int = 126,
+) -> list[Path]:
+    """Print the comparison table; write charts, metric files and a self-contained HTML report.
+
+    Writes into ``out_dir``: ``equity.png`` (equity and drawdowns), ``rolling_sharpe.png``,
+    ``weights_<name>.png`` (stacked weights of each policy under test; of every non-trivial
+    baseline when there is none), ``metrics.csv``, ``metrics.json`` and ``report.html``
+    (everything above in one file, images embedded). All writes are atomic.
+
+    Args:
+        results: the backtests, policies under test first by convention.
+        out_dir: folder for the files, created if missing.
+        echo: where the printed lines go.
+        title: report heading (default ``"Backtest: <policies> vs baselines"``).
+        tables: extra titled tables for the HTML (walk-forward folds, seed summaries); each
+            is also printed.
+        rolling_window: bars of the rolling Sharpe chart.
+
+    Returns:
+        The paths written, ``report.html`` last.
+
+    Raises:
+        ConfigError: ``results`` is empty.
+    """
+    from tradegym.backtest.html import write_html_report
+    from tradegym.backtest.plots import (
+        describe_setup,
+        plot_equity,
+        plot_rolling_sharpe,
+        plot_weights,
+    )
 
     if not results:
         raise ConfigError("report needs at least one BacktestResult")
     first = results[0]
-    echo(f"backtest: {first.equity.index[0].date()} to {first.equity.index[-1].date()} "
-         f"({len(first.returns)} bars) · {describe_setup(results)}")
-    echo(f"execution: {first.execution} ({EXECUTION_NOTES.get(first.execution, 'custom')})")
+    period = (f"{first.equity.index[0].date()} to {first.equity.index[-1].date()} "
+              f"({len(first.returns)} bars)")
+    setup = [
+        f"backtest: {period} · {describe_setup(results)}",
+        f"execution: {first.execution} ({EXECUTION_NOTES.get(first.execution, 'custom')})",
+    ]
+    for line in setup:
+        echo(line)
     echo("")
     echo(format_table(results))
+    for caption, frame in (tables or {}).items():
+        echo("")
+        echo(f"{caption}:")
+        echo(frame.to_string(index=False))
     echo("")
     out = Path(out_dir)
-    paths = [plot_equity(results, out / "equity.png"), *write_metrics(results, out)]
-    paths += [plot_weights(r, out / f"weights_{r.name}.png") for r in results
-              if r.name not in ("cash", "buy_and_hold", "equal_weight")]
+    policies = [r.name for r in results if not is_baseline(r.name)]
+    weight_charts = [r for r in results if r.name in policies] or [
+        r for r in results if r.name not in TRIVIAL_BASELINES]
+    images = {
+        "Equity (net of costs) and drawdowns": plot_equity(results, out / "equity.png"),
+        f"Rolling Sharpe ({rolling_window} bars, annualised)":
+            plot_rolling_sharpe(results, out / "rolling_sharpe.png", window=rolling_window),
+    }
+    for r in weight_charts:
+        images[f"Weights of {r.name} over time (cash first)"] = plot_weights(
+            r, out / f"weights_{r.name}.png")
+    paths = [*images.values(), *write_metrics(results, out)]
+    names = ", ".join(policies) if policies else "baselines"
+    rf = f"risk-free rate {first.risk_free_rate:g} a year"
+    paths.append(write_html_report(
+        out / "report.html", title=title or f"Backtest: {names}" + (" vs baselines" if policies else ""),
+        setup=[*setup, f"{first.periods_per_year:g} periods per year, {rf}, data {first.data_name}"],
+        results=results, columns=TABLE_COLUMNS, images=images, policies=policies, tables=tables,
+        notes=METRIC_NOTES,
+    ))
     for path in paths:
         echo(f"wrote {path}")
     return paths
 
 
-__all__ = ["EXECUTION_NOTES", "TABLE_COLUMNS", "format_table", "metrics_records", "report",
-           "write_metrics"]
+__all__ = ["EXECUTION_NOTES", "METRIC_NOTES", "TABLE_COLUMNS", "format_table", "is_baseline",
+           "metrics_records", "report", "write_metrics"]
