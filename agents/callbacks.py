@@ -50,13 +50,15 @@ class ValidationCallback(BaseCallback):
     """Every ``freq`` timesteps backtest the deterministic policy on the validation split.
 
     Records ``eval/sharpe`` and friends in TensorBoard, appends a row to ``eval.csv``, and
-    saves ``best_model.zip`` when the validation Sharpe improves.
+    saves ``best_model.zip`` when the validation Sharpe improves. ``data`` may include
+    history before the validation period; ``start`` is then its first date, so the whole
+    period is traded (see :func:`tradegym.backtest.backtest`).
     """
 
     def __init__(self, run: RunDir, data: MarketData, env_id: str, env_kwargs: Mapping[str, Any],
-                 freq: int) -> None:
+                 freq: int, start: Any = None) -> None:
         super().__init__()
-        self.run, self.data, self.env_id = run, data, env_id
+        self.run, self.data, self.env_id, self.start = run, data, env_id, start
         self.env_kwargs, self.freq = dict(env_kwargs), freq
         self.best_sharpe = -math.inf
         self.rows: list[dict[str, float]] = []
@@ -81,7 +83,7 @@ class ValidationCallback(BaseCallback):
 
         self._last = self.num_timesteps
         result = backtest(self.model, self.data, env_kwargs=self.env_kwargs, env_id=self.env_id,
-                          name="agent")
+                          name="agent", start=self.start)
         m = result.metrics
         row = {"timesteps": float(self.num_timesteps), "sharpe": _num(m.get("sharpe")),
                "total_return": _num(m.get("total_return")),

@@ -161,8 +161,9 @@ def train(
 
     # 5. learn, with checkpoints and validation; Ctrl-C saves and stops cleanly
     checkpoint = CheckpointCallback(run, cfg.train.checkpoint_freq, cfg.train.keep_checkpoints)
-    validation = ValidationCallback(run, split.val, cfg.env.id, cfg.env.env_kwargs(),
-                                    cfg.train.eval_freq)
+    # Validation trades the whole val split; the train rows before it are only history.
+    validation = ValidationCallback(run, data.between(None, split.val.dates[-1]), cfg.env.id,
+                                    cfg.env.env_kwargs(), cfg.train.eval_freq, start=split.val.dates[0])
     remaining = max(cfg.train.total_timesteps - model.num_timesteps, 0)
     interrupted, started = False, time.perf_counter()
     start_steps = model.num_timesteps

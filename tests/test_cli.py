@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,28 @@ def test_demo_reads_a_user_csv_folder(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "data: prices: 900 bars x 2 assets" in out and "execution=next_open" in out
     assert (tmp_path / "out" / "equity.png").exists()
+
+
+def test_backtest_a_baseline_or_a_function_policy(tmp_path, capsys) -> None:
+    out = tmp_path / "bt"
+    assert main(["backtest", "inverse_vol", "--data", "gbm", "--window", "10", "--baselines",
+                 "cash,equal_weight", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "inverse_vol" in text and "report: file://" in text
+    assert (out / "report.html").is_file() and (out / "metrics.csv").is_file()
+    policy = "tests.backtest.test_compare:all_in_first_asset"
+    assert main(["backtest", policy, "--data", "gbm", "--window", "10", "--baselines", "none",
+                 "--split", "val", "--out", str(tmp_path / "fn")]) == 0
+    assert "all_in_first_asset" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["backtest", "momentun", "--data", "gbm"], "Did you mean 'momentum'"),
+    (["backtest", "cash", "--data", "gbm", "--split", "tset"], "Did you mean 'test'"),
+    (["backtest", "cash", "--data", "gbm", "--baselines", "equal_wieght"], "Did you mean 'equal_weight'"),
+    (["backtest", "cash", "--data", "gbm", "--window", "1500"], "has .* rows"),
+    (["backtest", "no_such_module:f", "--data", "gbm"], "no_such_module"),
+])
+def test_backtest_bad_input_exits_2(argv: list[str], message: str, tmp_path, capsys) -> None:
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert re.search(message, capsys.readouterr().err)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -103,7 +105,9 @@ def test_cli_errors_for_bad_runs(tmp_path, capsys) -> None:
     model_file = tmp_path / "model.zip"
     model_file.write_bytes(b"PK not a run")
     assert main(["backtest", str(model_file)]) == 2
-    assert "is a file, not a run directory" in capsys.readouterr().err
+    assert "unpickles objects that can run code. Pass --trust" in capsys.readouterr().err
+    assert main(["backtest", str(model_file), "--trust"]) == 2
+    assert "--algo" in capsys.readouterr().err
     (tmp_path / "folder").mkdir()
     assert main(["backtest", str(tmp_path / "folder")]) == 2
     assert "is not a tradegym run directory" in capsys.readouterr().err
@@ -119,12 +123,34 @@ def test_tampered_model_is_refused(tmp_path) -> None:
 
 
 def test_backtest_command_compares_agent_and_baselines(tmp_path, capsys) -> None:
-    train("ppo_lstm", overrides=[*TINY, *PPO_TINY], run_dir=tmp_path / "run", echo=quiet)
-    assert main(["backtest", str(tmp_path / "run"), "--split", "test"]) == 0
+    run = tmp_path / "run"
+    train("ppo_lstm", overrides=[*TINY, *PPO_TINY], run_dir=run, echo=quiet)
+    assert main(["backtest", str(run), "--split", "test"]) == 0
     out = capsys.readouterr().out
-    assert "ppo_lstm" in out and "equal_weight" in out and "buy_and_hold" in out
-    assert (tmp_path / "run" / "backtest-test" / "equity.png").is_file()
-    assert (tmp_path / "run" / "backtest-test" / "weights_ppo_lstm.png").is_file()
+    for name in ("ppo_lstm", "equal_weight", "buy_and_hold", "min_variance", "momentum", "oracle"):
+        assert name in out  # every default baseline, and the oracle of the planted market
+    report_dir = run / "backtest-test"
+    for name in ("equity.png", "rolling_sharpe.png", "weights_ppo_lstm.png", "report.html",
+                 "metrics.csv", "metrics.json"):
+        assert (report_dir / name).is_file(), name
+    # The whole test split is traded: 400 bars, 70/15/15 -> test rows 340..399.
+    metrics = json.loads((report_dir / "metrics.json").read_text())
+    assert {m["bars"] for m in metrics} == {59}
+
+    # Another market of the same width, split the same way; a wider one is refused.
+    assert main(["backtest", str(run), "--data", "gbm", "--baselines", "cash",
+                 "--out", str(tmp_path / "other")]) == 2
+    assert "trained on 3 assets" in capsys.readouterr().err
+
+    # The bare archive loads only with --trust and --algo; here on a market from a user's CSV.
+    from tradegym.data import load
+
+    frame = load("planted", n_assets=3, n_bars=400, seed=0).to_frame().stack("symbol", future_stack=True)
+    frame.rename_axis(["date", "symbol"]).reset_index().to_csv(tmp_path / "market.csv", index=False)
+    assert main(["backtest", str(run / "model.zip"), "--trust", "--algo", "ppo", "--data",
+                 f"csv:{tmp_path / 'market.csv'}", "--window", "10", "--baselines", "none",
+                 "--out", str(tmp_path / "zip")]) == 0
+    assert (tmp_path / "zip" / "report.html").is_file()
 
 
 @pytest.mark.parametrize("config, extra", [

@@ -72,7 +72,8 @@ def metrics_table_html(results: Sequence[BacktestResult], columns: Sequence[tupl
     """
     best: dict[str, float] = {}
     for key, _ in columns:
-        values = [r.metrics.get(key) for r in results]
+        # Cash trivially has the smallest drawdown; ranking it would say nothing.
+        values = [r.metrics.get(key) for r in results if r.name != "cash"]
         finite = [v for v in values if v is not None and math.isfinite(v)]
         if finite and key in _HIGHER_IS_BETTER:
             best[key] = max(finite)
@@ -84,7 +85,7 @@ def metrics_table_html(results: Sequence[BacktestResult], columns: Sequence[tupl
         cells = [f"<td>{html.escape(r.name)}</td>"]
         for key, _ in columns:
             value = r.metrics.get(key)
-            mark = ' class="best"' if key in best and value == best[key] else ""
+            mark = ' class="best"' if r.name != "cash" and value == best.get(key, None) else ""
             cells.append(f"<td{mark}>{html.escape(format_metric(key, value))}</td>")
         css = ' class="policy"' if r.name in policies else ""
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")

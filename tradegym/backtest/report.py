@@ -213,6 +213,7 @@ def report(
     ))
     for path in paths:
         echo(f"wrote {path}")
+    echo(f"report: {paths[-1].resolve().as_uri()}")
     return paths
 
 

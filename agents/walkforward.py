@@ -1,0 +1,254 @@
+"""Walk-forward evaluation: retrain per fold, test on the block after it, aggregate honestly.
+
+A single train/test split answers "did it work once?". Walk-forward asks it ``k`` times:
+the data is cut into an initial training block and ``k`` consecutive test blocks; fold
+``i`` trains on everything before test block ``i`` (expanding window, or a sliding one of
+fixed length), keeps its last ``val_fraction`` for model selection, and is tested on
+block ``i``, which no model of that fold has seen. Every fold and seed is an ordinary
+run directory made by :func:`agents.train.train`, and every test is an ordinary
+:func:`agents.evaluate.evaluate_run` next to the baselines.
+
+Results:
+
+* per fold: test period, the agent's Sharpe as mean ± sd over seeds, and each baseline's;
+* over folds and seeds: mean ± sd of the agent's Sharpe, total return and max drawdown,
+  next to the same numbers of each baseline over folds;
+* a stitched out-of-sample equity curve per seed (the test blocks chained, each fold
+  starting from cash, so its first trade's cost is counted every fold), reported with
+  the usual charts and ``report.html`` including the per-fold table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agents.config import RunConfig, load_run_config
+from agents.evaluate import evaluate_run
+from agents.train import load_data, train
+from tradegym.backtest.engine import BacktestResult
+from tradegym.backtest.metrics import compute_metrics
+from tradegym.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Dates of one fold: train (incl. validation) ``[train_start, val_end]``, test after it."""
+
+    index: int
+    train_start: pd.Timestamp
+    train_end: pd.Timestamp
+    val_end: pd.Timestamp
+    test_start: pd.Timestamp
+    test_end: pd.Timestamp
+
+
+@dataclass
+class WalkForwardResult:
+    """Everything a walk-forward produced.
+
+    Attributes:
+        folds: the fold dates.
+        results: ``results[fold][seed]`` = ``[agent, *baselines]`` backtests of that fold.
+        per_fold: the per-fold table (one row per fold).
+        summary: mean ± sd over folds (and seeds for the agent), one row per policy.
+        stitched: out-of-sample results chained over folds: one per seed, then baselines.
+        runs: the run directories, ``runs[fold][seed]``.
+    """
+
+    folds: list[Fold]
+    results: list[list[list[BacktestResult]]]
+    per_fold: pd.DataFrame
+    summary: pd.DataFrame
+    stitched: list[BacktestResult]
+    runs: list[list[Path]]
+
+
+def plan_folds(dates: pd.DatetimeIndex, n_folds: int, *, initial_fraction: float = 0.5,
+               val_fraction: float = 0.15, expanding: bool = True, min_rows: int = 2) -> list[Fold]:
+    """Cut ``dates`` into an initial block and ``n_folds`` equal test blocks after it.
+
+    Args:
+        dates: the market's dates ``(T,)``.
+        n_folds: number of folds, ``>= 1``.
+        initial_fraction: share of rows before the first test block, in ``(0, 1)``.
+        val_fraction: share of each fold's training rows kept for validation.
+        expanding: train on everything before the test block (else a sliding block as
+            long as the initial one).
+        min_rows: every train, validation and test part keeps at least this many rows.
+
+    Raises:
+        ConfigError: bad counts or fractions, or parts shorter than ``min_rows``.
+    """
+    if n_folds < 1:
+        raise ConfigError(f"folds must be >= 1, got {n_folds}")
+    if not 0 < initial_fraction < 1 or not 0 < val_fraction < 1:
+        raise ConfigError("initial_fraction and val_fraction must be in (0, 1)")
+    t = len(dates)
+    first_test = int(round(t * initial_fraction))
+    test_rows = (t - first_test) // n_folds
+    folds = []
+    for i in range(n_folds):
+        lo_test = first_test + i * test_rows
+        hi_test = t if i == n_folds - 1 else lo_test + test_rows  # last fold takes the remainder
+        lo_train = 0 if expanding else lo_test - first_test
+        val_rows = int(round((lo_test - lo_train) * val_fraction))
+        train_rows = lo_test - lo_train - val_rows
+        if min(train_rows, val_rows, hi_test - lo_test) < min_rows:
+            raise ConfigError(
+                f"fold {i}: {train_rows} train, {val_rows} validation and {hi_test - lo_test} test "
+                f"rows; each needs >= {min_rows} (window + 2). Use fewer folds or more data"
+            )
+        folds.append(Fold(i, dates[lo_train], dates[lo_train + train_rows - 1], dates[lo_test - 1],
+                          dates[lo_test], dates[hi_test - 1]))
+    return folds
+
+
+def walk_forward(
+    config: RunConfig | str = "ppo_lstm",
+    *,
+    folds: int = 3,
+    seeds: Sequence[int] = (0, 1),
+    overrides: Sequence[str] = (),
+    out: str | Path = "results/walkforward",
+    baselines: Sequence[str] | None = None,
+    initial_fraction: float = 0.5,
+    expanding: bool = True,
+    echo: Callable[[str], Any] = print,
+) -> WalkForwardResult:
+    """Train a policy per fold and seed, backtest each on its fold's test block, aggregate.
+
+    Args:
+        config: a :class:`RunConfig` or shipped config name / YAML path.
+        folds: number of test blocks.
+        seeds: training seeds, each fold trains one run per seed.
+        overrides: ``section.key=value`` overrides of the config (budget, data...).
+        out: folder of the fold run directories and of the report (``out/report``).
+        baselines: baseline names (default: every default baseline of the market).
+        initial_fraction: share of the data before the first test block.
+        expanding: expanding (default) or sliding training windows.
+        echo: where progress and the report go.
+
+    Raises:
+        ConfigError: bad fold plan or config; errors of training and backtesting propagate.
+    """
+    cfg = config if isinstance(config, RunConfig) else load_run_config(config, overrides)
+    if isinstance(config, RunConfig) and overrides:
+        raise ConfigError("pass overrides with a config name or path, not with a RunConfig")
+    if not seeds:
+        raise ConfigError("walk-forward needs at least one seed")
+    market, _ = load_data(cfg)
+    plan = plan_folds(market.dates, folds, initial_fraction=initial_fraction,
+                      val_fraction=float(cfg.data.val) if isinstance(cfg.data.val, float) else 0.15,
+                      expanding=expanding, min_rows=cfg.env.window_bars + 2)
+    out = Path(out)
+    label = f"{cfg.agent.algo}_{cfg.agent.extractor}"
+    all_results: list[list[list[BacktestResult]]] = []
+    runs: list[list[Path]] = []
+    for fold in plan:
+        echo(f"fold {fold.index}: train {fold.train_start.date()}..{fold.train_end.date()}, "
+             f"val ..{fold.val_end.date()}, test {fold.test_start.date()}..{fold.test_end.date()}")
+        fold_results, fold_runs = [], []
+        for seed in seeds:
+            data = dataclasses.replace(cfg.data, start=str(fold.train_start.date()),
+                                       end=str(fold.test_end.date()),
+                                       train=str(fold.train_end.date()), val=str(fold.val_end.date()))
+            train_cfg = dataclasses.replace(cfg.train, seed=int(seed))
+            fold_cfg = dataclasses.replace(cfg, data=data, train=train_cfg,
+                                           name=f"{cfg.name}-fold{fold.index}-s{seed}")
+            run = train(fold_cfg, run_dir=out / f"fold{fold.index}-s{seed}", echo=echo).run
+            fold_runs.append(run.path)
+            fold_results.append(evaluate_run(run.path, split="test", baselines=baselines,
+                                             label=f"{label}_s{seed}", write_report=False))
+        all_results.append(fold_results)
+        runs.append(fold_runs)
+    per_fold = per_fold_table(plan, all_results)
+    summary = summary_table(all_results)
+    stitched = stitch(all_results)
+    from tradegym.backtest.report import report
+
+    echo(f"walk-forward of {label}: {len(plan)} folds x {len(seeds)} seeds on {market.describe()}")
+    report(stitched, out / "report", echo,
+           title=f"Walk-forward of {label}: {len(plan)} folds x {len(seeds)} seeds, "
+                 "out-of-sample blocks chained",
+           tables={"Per fold (Sharpe on each test block; agent mean ± sd over seeds)": per_fold,
+                   "Over folds (mean ± sd; the agent over folds and seeds)": summary})
+    return WalkForwardResult(plan, all_results, per_fold, summary, stitched, runs)
+
+
+def _mean_sd(values: Sequence[float]) -> str:
+    arr = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if not len(arr):
+        return "-"
+    return f"{arr.mean():.2f} ± {arr.std(ddof=1):.2f}" if len(arr) > 1 else f"{arr.mean():.2f}"
+
+
+Nested = Sequence[Sequence[Sequence[BacktestResult]]]
+"""``results[fold][seed]`` = ``[agent, *baselines]``."""
+
+
+def per_fold_table(plan: Sequence[Fold], results: Nested) -> pd.DataFrame:
+    """One row per fold: test period, agent Sharpe (mean ± sd over seeds), baselines' Sharpe."""
+    rows = []
+    for fold, fold_results in zip(plan, results, strict=True):
+        row: dict[str, Any] = {"fold": fold.index,
+                               "test": f"{fold.test_start.date()}..{fold.test_end.date()}",
+                               "agent Sharpe": _mean_sd([s[0].metrics["sharpe"] for s in fold_results])}
+        for baseline in fold_results[0][1:]:
+            sharpe = baseline.metrics["sharpe"]
+            row[baseline.name] = f"{sharpe:.2f}" if np.isfinite(sharpe) else "-"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_table(results: Nested) -> pd.DataFrame:
+    """Per policy: mean ± sd of Sharpe, total return and max drawdown over folds (and seeds)."""
+    agent = [seed[0] for fold in results for seed in fold]
+    rows = [_summary_row("agent (all seeds)", agent)]
+    for i, baseline in enumerate(results[0][0][1:], start=1):
+        rows.append(_summary_row(baseline.name, [fold[0][i] for fold in results]))
+    return pd.DataFrame(rows)
+
+
+def _summary_row(name: str, results: Sequence[BacktestResult]) -> dict[str, Any]:
+    return {
+        "policy": name, "n": len(results),
+        "Sharpe": _mean_sd([r.metrics["sharpe"] for r in results]),
+        "total return %": _mean_sd([100 * r.metrics["total_return"] for r in results]),
+        "max drawdown %": _mean_sd([100 * r.metrics["max_drawdown"] for r in results]),
+    }
+
+
+def stitch(results: Nested) -> list[BacktestResult]:
+    """Chain the test blocks of each seed (and of each baseline, from seed 0) into one result."""
+    n_seeds = len(results[0])
+    rows = [[fold[s][0] for fold in results] for s in range(n_seeds)]
+    rows += [[fold[0][i] for fold in results] for i in range(1, len(results[0][0]))]
+    return [_chain(parts) for parts in rows]
+
+
+def _chain(parts: Sequence[BacktestResult]) -> BacktestResult:
+    first = parts[0]
+    returns = pd.concat([p.returns for p in parts])
+    turnover = pd.concat([p.turnover for p in parts])
+    # Each fold starts at value 1: scale its costs by the chained value at its start.
+    growth = np.cumprod([1.0, *((1.0 + p.returns).prod() for p in parts[:-1])])
+    costs = pd.concat([p.costs / p.equity.iloc[0] * g for p, g in zip(parts, growth, strict=True)])
+    start = first.equity.iloc[:1] / first.equity.iloc[0]  # value 1 at the first decision
+    equity = pd.concat([start, (1.0 + returns).cumprod()])
+    equity.name = first.name
+    weights = pd.concat([first.weights.iloc[:1], *(p.weights.iloc[1:] for p in parts)])
+    metrics = compute_metrics(returns, periods_per_year=first.periods_per_year,
+                              risk_free_rate=first.risk_free_rate, turnover=turnover, costs=costs)
+    return dataclasses.replace(first, equity=equity, returns=returns, turnover=turnover, costs=costs,
+                               weights=weights, metrics=metrics)
+
+
+__all__ = ["Fold", "WalkForwardResult", "per_fold_table", "plan_folds", "stitch", "summary_table",
+           "walk_forward"]
