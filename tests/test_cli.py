@@ -22,12 +22,16 @@ def test_demo_writes_chart_and_metrics_and_prints_table(tmp_path, capsys) -> Non
     assert "data: gbm: 2500 bars x 5 assets" in printed
     assert "execution: next_close" in printed
     table = printed[printed.index("policy"):].splitlines()
-    assert [row.split()[0] for row in table[2:5]] == ["cash", "buy_and_hold", "equal_weight"]
+    from tradegym.backtest.baselines import DEFAULT_BASELINES
+
+    n = len(DEFAULT_BASELINES)
+    assert [row.split()[0] for row in table[2:2 + n]] == list(DEFAULT_BASELINES)
     png = out / "equity.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote {png}" in printed
     records = json.loads((out / "metrics.json").read_text())
-    assert [r["policy"] for r in records] == ["cash", "buy_and_hold", "equal_weight"]
+    assert [r["policy"] for r in records] == list(DEFAULT_BASELINES)
+    assert (out / "report.html").is_file()
     assert {r["cost_rate"] for r in records} == {0.001}
     assert (out / "metrics.csv").exists()
     assert not list(out.glob("*.tmp"))

@@ -25,7 +25,6 @@ from typing import Any
 
 SPLITS = ("train", "val", "test", "all")
 TRAIN_FRACTION, VAL_FRACTION = 0.7, 0.15
-DEMO_BASELINES = ("cash", "buy_and_hold", "equal_weight")
 DEMO_TIMESTEPS = 12_288
 """Per seed: three seeds of PPO + LSTM train in about two minutes on two CPU cores."""
 DEMO_SEEDS = 3
@@ -74,7 +73,7 @@ def run_demo(
             f"unknown split {split!r}.{suggest(split, list(SPLITS))} Use one of {list(SPLITS)}"
         )
     if train and split != "all":
-        from agents.evaluate import BASELINES, evaluate_run, seed_summary
+        from agents.evaluate import evaluate_run, seed_summary
         from agents.train import train as train_agent
         from tradegym.backtest.report import report
 
@@ -85,11 +84,13 @@ def run_demo(
                          f"train.seed={seed}", f"name=demo_{config}_s{seed}"]
             run = train_agent(config, overrides=overrides, runs_root=out, echo=echo).run
             runs.append(run)
-            results += evaluate_run(run.path, split=split, baselines=BASELINES if seed == 0 else (),
+            results += evaluate_run(run.path, split=split, baselines=None if seed == 0 else (),
                                     label=f"{config}_s{seed}", write_report=False)
-        results.sort(key=lambda r: (not r.name.startswith(config), r.name))
+        # Agents first (by seed), then the baselines in their usual order.
+        results.sort(key=lambda r: (0, r.name) if r.name.startswith(config) else (1, ""))
         echo(f"{split} split of {data}, {seeds} seed(s) of {config}, {timesteps} steps each:")
-        report(results, Path(out) / f"backtest-{split}", echo)
+        report(results, Path(out) / f"backtest-{split}", echo,
+               title=f"{config}, {seeds} seed(s) x {timesteps} steps, on the {split} split of {data}")
         echo(seed_summary(results, config))
         return {"results": results, "runs": runs}
     return {"results": _baseline_demo(data, out, split, cost_rate, window_bars, echo), "runs": []}
@@ -97,22 +98,19 @@ def run_demo(
 
 def _baseline_demo(data: str, out: str | Path, split: str, cost_rate: float, window_bars: int,
                    echo: Callable[[str], Any]) -> list[Any]:
-    from tradegym.backtest import backtest
-    from tradegym.backtest.report import report
+    from tradegym.backtest.baselines import baseline_names
+    from tradegym.backtest.compare import compare, period
     from tradegym.data import load_spec
 
     market = load_spec(data)
     echo(f"data: {market.describe()}")
+    history, start = period(market, split, TRAIN_FRACTION, VAL_FRACTION, min_rows=window_bars + 2)
     if split != "all":
-        parts = market.split(TRAIN_FRACTION, VAL_FRACTION, min_rows=window_bars + 2)
-        market = getattr(parts, split)
         echo(f"split: {split} ({TRAIN_FRACTION:.0%}/{VAL_FRACTION:.0%}/"
-             f"{1 - TRAIN_FRACTION - VAL_FRACTION:.0%} train/val/test), {market.n_bars} bars, "
-             f"{market.dates[0].date()} to {market.dates[-1].date()}")
+             f"{1 - TRAIN_FRACTION - VAL_FRACTION:.0%} train/val/test)")
     env_kwargs = {"cost_rate": cost_rate, "window_bars": window_bars}
-    results = [backtest(name, market, env_kwargs=env_kwargs) for name in DEMO_BASELINES]
-    report(results, out, echo)
-    return results
+    return compare([], history, start=start, baselines=baseline_names(market), env_kwargs=env_kwargs,
+                   out=out, echo=echo, title=f"Baselines on the {split} split of {data}")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
