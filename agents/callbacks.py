@@ -11,6 +11,7 @@ from typing import Any
 from stable_baselines3.common.callbacks import BaseCallback
 
 from tradegym.data.market import MarketData
+from tradegym.errors import CacheError
 from tradegym.io import atomic_write
 from tradegym.runs import RunDir
 
@@ -67,10 +68,18 @@ class ValidationCallback(BaseCallback):
     def _on_training_start(self) -> None:
         self._last = self.num_timesteps
         if self.run.file("eval.csv").is_file():  # resuming: keep the history and the best
-            with open(self.run.file("eval.csv"), newline="") as handle:
-                self.rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
-            sharpes = [r["sharpe"] for r in self.rows if not math.isnan(r["sharpe"])]
+            try:
+                with open(self.run.file("eval.csv"), newline="") as handle:
+                    rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+            except (ValueError, TypeError) as exc:
+                raise CacheError(f"{self.run.file('eval.csv')} is corrupt ({exc}); delete it to "
+                                 "resume without the validation history") from None
+            sharpes = [r["sharpe"] for r in rows if not math.isnan(r["sharpe"])]
+            # The best so far counts every evaluation (best_model.zip may come from one after
+            # the checkpoint); the history keeps only rows up to the resumed step, so the
+            # evaluations that are redone are not listed twice.
             self.best_sharpe = max(sharpes, default=-math.inf)
+            self.rows = [r for r in rows if r["timesteps"] <= self.num_timesteps]
 
     def _on_step(self) -> bool:
         if self.freq > 0 and self.num_timesteps - self._last >= self.freq:

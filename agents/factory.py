@@ -19,7 +19,7 @@ from typing import Any
 from gymnasium import spaces
 
 from agents.config import AgentConfig
-from tradegym.errors import ConfigError
+from tradegym.errors import CacheError, ConfigError
 from tradegym.registry import Registry
 
 ALGOS: Registry[Any] = Registry("algorithm")
@@ -105,5 +105,22 @@ def make_model(agent: AgentConfig, env: Any, *, seed: int, device: str = "auto",
 
 
 def load_model(algo: str, path: str | Path, env: Any = None, device: str = "auto") -> Any:
-    """Load a saved model of ``algo`` from ``path`` (verify it first: SB3 archives may hold pickles)."""
-    return algo_class(algo).load(str(path), env=env, device=device)
+    """Load a saved model of ``algo`` from ``path`` (verify it first: SB3 archives may hold pickles).
+
+    Raises:
+        CacheError: the file is not a readable SB3 archive of ``algo`` (naming the path).
+        ValueError: ``env``'s spaces differ from the model's (SB3's message).
+    """
+    import zipfile
+
+    cls = algo_class(algo)
+    if not zipfile.is_zipfile(path):
+        raise CacheError(f"{path} is not a readable {algo} model archive (not a zip file); "
+                         "it is truncated, corrupt or not a model")
+    try:
+        return cls.load(str(path), env=env, device=device)
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as exc:
+        raise CacheError(
+            f"{path} is not a readable {algo} model archive ({type(exc).__name__}: {exc}); "
+            "it is truncated, corrupt or from another algorithm"
+        ) from None

@@ -147,8 +147,10 @@ def train(
         checkpoints = run.checkpoints()
         if not checkpoints:
             raise ConfigError(f"{run.path} has no checkpoint to resume from")
-        step, name = checkpoints[-1]
-        model = load_model(cfg.agent.algo, run.verify(name), env=vec_env, device=cfg.train.device)
+        for stale in run.remove_stale_temps():
+            echo(f"removed {stale} (a write interrupted when the run stopped)")
+        step, path = run.latest_valid_checkpoint(echo)
+        model = load_model(cfg.agent.algo, path, env=vec_env, device=cfg.train.device)
         if tb is not None:
             model.tensorboard_log = str(tb)
         echo(f"resuming {run.path} from step {step}")
@@ -179,7 +181,12 @@ def train(
     # 6. save: final checkpoint, model, a last validation, metrics
     checkpoint.save()
     save_model(run, "model.zip", model)
-    final = validation.evaluate() if not interrupted else {}
+    if interrupted:
+        final: dict[str, Any] = {}
+    elif validation.rows and validation.rows[-1]["timesteps"] == model.num_timesteps:
+        final = dict(validation.rows[-1])  # just evaluated at this very step
+    else:
+        final = validation.evaluate()
     metrics = {
         "timesteps": int(model.num_timesteps), "wall_s": round(wall_s, 2),
         "steps_per_s": round((model.num_timesteps - start_steps) / wall_s, 1) if wall_s > 0 else None,

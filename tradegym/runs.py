@@ -14,8 +14,12 @@ nothing else::
       metrics.json      final validation metrics
       tb/               TensorBoard logs
 
-An artifact is written to a temporary file, fsynced, renamed, and only then recorded
-in the manifest; :meth:`RunDir.verify` refuses a file whose hash does not match.
+An artifact is written to a temporary file and fsynced; its hash is added to the
+manifest next to the old one, the file is renamed into place, and the manifest then
+keeps only the new hash. A process killed at any moment leaves the artifact either old
+or new, and both verify; :meth:`RunDir.verify` refuses anything else (a truncated or
+tampered file). Temporary files a killed writer left behind are removed by
+:meth:`RunDir.remove_stale_temps` when a run is resumed.
 """
 
 from __future__ import annotations
@@ -32,6 +36,13 @@ from tradegym.io import atomic_path, atomic_write, sha256_file
 
 MARKER = "run.json"
 _CHECKPOINT = re.compile(r"step_(\d+)\.zip$")
+
+
+def _hashes(entry: Any) -> list[str]:
+    """A manifest entry as a list of valid hashes (a string, or a list mid-write)."""
+    if entry is None:
+        return []
+    return [entry] if isinstance(entry, str) else [h for h in entry if isinstance(h, str)]
 
 
 class RunDir:
@@ -132,12 +143,17 @@ class RunDir:
         self.write_json(MARKER, info)
 
     def save_artifact(self, name: str, writer: Callable[[IO[bytes]], None]) -> Path:
-        """Write an artifact through ``writer(file)`` atomically, then record its hash."""
+        """Write an artifact through ``writer(file)`` atomically and record its hash (two phases)."""
         target = self.file(name)
-        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
-            writer(handle)
-        manifest = self._manifest()
-        manifest[name] = sha256_file(target)
+        with atomic_path(target) as tmp:
+            with open(tmp, "wb") as handle:
+                writer(handle)
+            digest = sha256_file(tmp)
+            manifest = self._manifest()
+            # Phase 1: old and new content both valid while the rename happens.
+            manifest[name] = [*_hashes(manifest.get(name)), digest]
+            self.write_json("manifest.json", manifest)
+        manifest[name] = digest  # phase 2: the rename is done, only the new content is valid
         self.write_json("manifest.json", manifest)
         return target
 
@@ -150,10 +166,10 @@ class RunDir:
         target = self.file(name)
         if not target.is_file():
             raise CacheError(f"{target} does not exist")
-        expected = self._manifest().get(name)
-        if expected is None:
+        expected = _hashes(self._manifest().get(name))
+        if not expected:
             raise CacheError(f"{target} is not in {self.file('manifest.json')}; refusing to load it")
-        if sha256_file(target) != expected:
+        if sha256_file(target) not in expected:
             raise CacheError(
                 f"{target} does not match its hash in the manifest (truncated or modified); "
                 "refusing to load it"
@@ -176,9 +192,41 @@ class RunDir:
                 found.append((int(match.group(1)), name))
         return sorted(found)
 
-    def _manifest(self) -> dict[str, str]:
+    def latest_valid_checkpoint(self, echo: Callable[[str], Any] = print) -> tuple[int, Path]:
+        """``(step, path)`` of the newest checkpoint whose hash verifies.
+
+        A newer checkpoint that fails verification (truncated, tampered) is reported
+        through ``echo`` and skipped, so a resume loses at most one more interval.
+
+        Raises:
+            CacheError: no checkpoint verifies (naming the run and what to do).
+        """
+        for step, name in reversed(self.checkpoints()):
+            try:
+                return step, self.verify(name)
+            except CacheError as exc:
+                echo(f"warning: skipping checkpoint {name}: {exc}")
+        raise CacheError(
+            f"{self.path} has no checkpoint that matches its manifest; it cannot be resumed. "
+            "Start a new run (tradegym train --config ...)"
+        )
+
+    def remove_stale_temps(self) -> list[Path]:
+        """Delete temporary files (``.NAME.*.tmp``) a killed writer left; returns them.
+
+        Only safe while no process writes into this run (on resume, before training).
+        """
+        stale = [p for p in self.path.rglob(".*.tmp") if p.is_file()]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return stale
+
+    def _manifest(self) -> dict[str, Any]:
         file = self.file("manifest.json")
-        return self.read_json("manifest.json") if file.is_file() else {}
+        manifest = self.read_json("manifest.json") if file.is_file() else {}
+        if not isinstance(manifest, dict):
+            raise CacheError(f"{file} is not a manifest (expected a JSON object)")
+        return manifest
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.path)!r})"

@@ -230,7 +230,7 @@ class PortfolioEnv(gym.Env):
         """
         if target is None:
             return self._advance(self.hold_weights()[None])
-        weights = np.asarray(target, dtype=np.float64)
+        weights = self._numeric(target, "target weights")
         if weights.shape != (self.n_slots,):
             raise ValueError(
                 f"target weights have shape {weights.shape}, expected ({self.n_slots},) = N+1 "
@@ -299,7 +299,7 @@ class PortfolioEnv(gym.Env):
     # ------------------------------------------------------------------ actions
     def _map_action(self, action: Any) -> np.ndarray:
         """Validate an action ``(A,)``; return target weights ``(1, A)`` in the env's buffer."""
-        arr = np.asarray(action, dtype=np.float64)
+        arr = self._numeric(action, "action")
         if arr.shape != (self.n_slots,):
             raise ValueError(
                 f"action has shape {arr.shape}, expected ({self.n_slots},) = N+1 scores, cash first, "
@@ -335,6 +335,23 @@ class PortfolioEnv(gym.Env):
         return kernel.weights_to_scores(w, self.action_mapping, self.temperature).astype(np.float32)
 
     # ------------------------------------------------------------------ helpers
+    def _numeric(self, value: Any, what: str) -> np.ndarray:
+        """``value`` as a float64 array; bool, complex, text or objects raise a ValueError here."""
+        arr = value if isinstance(value, np.ndarray) else None
+        if arr is None:
+            try:
+                arr = np.asarray(value)
+            except (TypeError, ValueError) as exc:  # ragged lists
+                raise ValueError(
+                    f"{what} {value!r} is not an array of numbers {self._where()}: {exc}"
+                ) from None
+        if arr.dtype.kind not in "iuf":  # integers and floats only: no silent casts
+            raise ValueError(
+                f"{what} has dtype {arr.dtype} ({type(value).__name__}), expected real numbers "
+                f"{self._where()}"
+            )
+        return arr.astype(np.float64, copy=False)
+
     def _obs(self) -> dict[str, np.ndarray]:
         t = self.current_index
         # A copy: users keep what they are given (Gymnasium's checker asserts it).
