@@ -157,7 +157,8 @@ def train(
     else:
         model = make_model(cfg.agent, vec_env, seed=cfg.train.seed, device=cfg.train.device,
                            tensorboard_log=tb)
-    run.update_marker(status="training", device=str(model.device), algo=cfg.agent.algo)
+    run.update_marker(status="training", device=str(model.device), algo=cfg.agent.algo,
+                      loader="agents.train:load_policy")
     echo(f"run {run.path}: {cfg.agent.algo} + {cfg.agent.extractor} on {data.describe()}; "
          f"{cfg.train.n_envs} envs, device {model.device}")
 
@@ -201,6 +202,17 @@ def train(
     else:
         echo(f"finished {model.num_timesteps} steps in {wall_s:.0f} s; run directory {run.path}")
     return TrainResult(run, model, int(model.num_timesteps), interrupted, metrics)
+
+
+def load_policy(run_path: str | Path) -> tuple[Any, dict[str, Any]]:
+    """The best model of a run and its env: the loader behind ``tradegym.backtest(RUN_DIR, ...)``.
+
+    Returns:
+        ``(model, {"env_id", "env_kwargs", "name"})``.
+    """
+    model, cfg = load_trained(run_path)
+    return model, {"env_id": cfg.env.id, "env_kwargs": cfg.env.env_kwargs(),
+                   "name": f"{cfg.agent.algo}_{cfg.agent.extractor}"}
 
 
 def load_trained(run_path: str | Path, *, best: bool = True, device: str = "auto") -> tuple[Any, RunConfig]:

@@ -99,4 +99,33 @@ def policy_name(obj: Any) -> str:
     return str(getattr(obj, "__name__", type(obj).__name__))
 
 
-__all__ = ["FunctionPolicy", "Policy", "as_policy", "policy_name"]
+LOADERS = {"agent": "agents.train:load_policy"}
+"""Default policy loader of each run kind (a run's ``run.json`` may name its own ``loader``)."""
+
+
+def load_run_policy(path: Any) -> tuple[Any, dict[str, Any]]:
+    """Load the policy of a run directory, hashes verified, and the env it trained in.
+
+    The loader is a ``"module:function"`` string from the run's ``run.json`` (``loader``)
+    or :data:`LOADERS` by the run's kind, so this layer knows nothing of how a learning
+    layer stores its models (the same plug-in mechanism as environments and rewards).
+
+    Returns:
+        ``(policy, defaults)`` with ``defaults`` holding ``env_id``, ``env_kwargs`` and ``name``.
+
+    Raises:
+        ConfigError: not a run directory, or a run kind with no loader.
+        CacheError: a model file that does not match the run's manifest.
+    """
+    from tradegym.registry import import_object
+    from tradegym.runs import MARKER, RunDir
+
+    run = RunDir.open(path)
+    info = run.read_json(MARKER)
+    spec = info.get("loader") or LOADERS.get(info.get("kind", ""))
+    if not spec:
+        raise ConfigError(f"{run.path} is a {info.get('kind')!r} run, which holds no policy to backtest")
+    return import_object(spec)(run.path)
+
+
+__all__ = ["LOADERS", "FunctionPolicy", "Policy", "as_policy", "load_run_policy", "policy_name"]

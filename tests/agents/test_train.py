@@ -129,6 +129,12 @@ def test_backtest_command_compares_agent_and_baselines(tmp_path, capsys) -> None
     out = capsys.readouterr().out
     for name in ("ppo_lstm", "equal_weight", "buy_and_hold", "min_variance", "momentum", "oracle"):
         assert name in out  # every default baseline, and the oracle of the planted market
+    # The library call takes the run directory too, with the run's env as the default.
+    from tradegym.backtest import backtest
+    from tradegym.data import load
+
+    direct = backtest(run, load("planted", n_assets=3, n_bars=400, seed=0))
+    assert direct.name == "ppo_lstm" and direct.execution == "next_open"
     report_dir = run / "backtest-test"
     for name in ("equity.png", "rolling_sharpe.png", "weights_ppo_lstm.png", "report.html",
                  "metrics.csv", "metrics.json"):

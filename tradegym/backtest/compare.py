@@ -81,7 +81,7 @@ def compare(
     start: Any = None,
     baselines: Sequence[str] = (),
     env_kwargs: Mapping[str, Any] | None = None,
-    env_id: str = "tradegym/Portfolio-v0",
+    env_id: str | None = None,
     out: str | os.PathLike[str] | None = None,
     title: str | None = None,
     tables: Mapping[str, Any] | None = None,

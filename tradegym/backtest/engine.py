@@ -14,8 +14,10 @@ the caller unchanged.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,7 +83,7 @@ def backtest(
     data: MarketData | str,
     *,
     env_kwargs: Mapping[str, Any] | None = None,
-    env_id: str = "tradegym/Portfolio-v0",
+    env_id: str | None = None,
     name: str | None = None,
     periods_per_year: float = 252,
     risk_free_rate: float = 0.0,
@@ -91,13 +93,16 @@ def backtest(
 
     Args:
         policy: a :class:`~tradegym.policy.Policy` (SB3 model, baseline, anything with
-            ``predict``), a function ``obs -> action``, or a baseline name
-            (``"equal_weight"``; see :data:`~tradegym.backtest.baselines.BASELINES`).
+            ``predict``), a function ``obs -> action``, a baseline name
+            (``"equal_weight"``; see :data:`~tradegym.backtest.baselines.BASELINES`), or a
+            trained run directory (its best model, hashes verified; its env and env
+            settings are the defaults of ``env_id`` and ``env_kwargs``).
         data: the market, or a source name for :func:`tradegym.data.load`.
         env_kwargs: keyword arguments of :class:`~tradegym.envs.portfolio.PortfolioEnv`
             (``window_bars``, ``cost_rate``, ``execution``...); not ``start``.
         env_id: the environment, a registered id or ``module:Class`` (a PortfolioEnv
-            subclass such as ``tradegym/PortfolioDiscrete-v0`` for DQN agents).
+            subclass such as ``tradegym/PortfolioDiscrete-v0`` for DQN agents); default
+            the run's env for a run directory, else ``tradegym/Portfolio-v0``.
         name: display name (default: the policy's ``name``, function name or class name).
         periods_per_year: bars per year for the metrics.
         risk_free_rate: annual risk-free rate for the metrics (a fraction).
@@ -118,6 +123,14 @@ def backtest(
     """
     from tradegym.envs import make
 
+    if isinstance(policy, (str, os.PathLike)) and Path(policy).is_dir():
+        from tradegym.policy import load_run_policy
+
+        policy, defaults = load_run_policy(policy)
+        env_id = env_id or defaults["env_id"]
+        env_kwargs = defaults["env_kwargs"] if env_kwargs is None else env_kwargs
+        name = name or defaults["name"]
+    env_id = env_id or "tradegym/Portfolio-v0"
     kwargs = dict(env_kwargs or {})
     if "start" in kwargs:
         raise ConfigError(
