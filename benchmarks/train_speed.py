@@ -4,12 +4,17 @@ The null env returns a constant observation and zero reward: whatever it costs i
 floor of SB3's own loop. The ratio real / null says how much the environment slows
 training (1.0 = not at all). Both run in the same process, interleaved.
 
-    python benchmarks/train_speed.py [--timesteps 4096] [--repeats 2] [--device auto]
+:func:`vec_env_rates` compares the training VecEnvs instead: PPO steps/s with SB3's
+``DummyVecEnv`` of ``PortfolioEnv`` vs the batched ``PortfolioVectorEnv``, same config,
+same ``n_envs`` (what ``tradegym train`` builds for ``train.vec_env=dummy`` and ``vector``).
+
+    python benchmarks/train_speed.py [--timesteps 4096] [--repeats 2] [--device auto] [--vec]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import platform
 import time
 
@@ -20,7 +25,8 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.env_util import make_vec_env
 
 from agents.config import load_run_config
-from agents.factory import policy_kwargs
+from agents.factory import make_model, policy_kwargs
+from agents.train import make_vec_env as train_vec_env
 from tradegym.data import load
 from tradegym.envs.portfolio import PortfolioEnv
 
@@ -55,12 +61,41 @@ def rate(make_env, cfg, timesteps: int, device: str) -> float:
     return timesteps / (time.perf_counter() - t0)
 
 
+def vec_env_rates(config: str = "ppo_mlp", n_envs: int = 16, n_steps: int = 64, timesteps: int = 4096,
+                  repeats: int = 2, device: str = "cpu") -> dict[str, float]:
+    """PPO steps/s per ``train.vec_env`` kind (``dummy``, ``vector``), best of ``repeats``, interleaved.
+
+    ``n_envs x n_steps`` samples per update; the sp500_stocks train split; one update of warm-up.
+    """
+    cfg = load_run_config(config, [f"train.n_envs={n_envs}", f"agent.hyperparams.n_steps={n_steps}"])
+    data = load(cfg.data.source).split(cfg.data.train, cfg.data.val).train
+    rates: dict[str, list[float]] = {"dummy": [], "vector": []}
+    for _ in range(repeats):
+        for kind in rates:
+            kind_cfg = copy.deepcopy(cfg)
+            kind_cfg.train.vec_env = kind
+            vec = train_vec_env(kind_cfg, data)
+            model = make_model(kind_cfg.agent, vec, seed=0, device=device)
+            model.learn(n_steps * n_envs)  # warm-up: one update
+            t0 = time.perf_counter()
+            model.learn(timesteps, reset_num_timesteps=False)
+            rates[kind].append(timesteps / (time.perf_counter() - t0))
+            vec.close()
+    return {kind: max(r) for kind, r in rates.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timesteps", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--vec", action="store_true", help="DummyVecEnv vs PortfolioVectorEnv instead")
     args = parser.parse_args()
+    if args.vec:
+        rates = vec_env_rates(timesteps=args.timesteps, repeats=args.repeats, device=args.device)
+        print(f"PPO + MLP, 16 envs: DummyVecEnv {rates['dummy']:,.0f} steps/s, PortfolioVectorEnv "
+              f"{rates['vector']:,.0f} steps/s, ratio {rates['vector'] / rates['dummy']:.2f}")
+        return
 
     cfg = load_run_config("ppo_lstm")
     data = load("sp500_stocks").split(0.7, 0.15).train

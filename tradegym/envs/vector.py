@@ -124,7 +124,10 @@ class PortfolioVectorEnv(VectorEnv):
         self.observation_space = batch_space(env.observation_space, b)
         self.action_space = batch_space(env.action_space, b)
         self.dates = np.array(list(env.data.dates), dtype=object)  # (T,) Timestamps, as info["date"]
-        self._features = env.feature_set.values  # (T, N, K) float32
+        # C-contiguous sources: np.take copies any other source whole before gathering.
+        self._features = np.ascontiguousarray(env.feature_set.values)  # (T, N, K) float32
+        self._r_pre_all = np.ascontiguousarray(env.r_pre)  # (T-1, A)
+        self._r_post_all = np.ascontiguousarray(env.r_post)  # (T-1, A)
         self._offsets = np.arange(1 - env.window_bars, 1)  # (W,): rows t-W+1..t
         self._rows = np.empty((b, env.window_bars), dtype=np.intp)  # (B, W) window rows
         self._ring = [self._empty_obs(b) for _ in range(2)]
@@ -212,8 +215,8 @@ class PortfolioVectorEnv(VectorEnv):
                 the sub-environment, its step and date.
         """
         env, t = self.env, self.index
-        np.take(env.r_pre, t, axis=0, out=self._r_pre)  # (B, A)
-        np.take(env.r_post, t, axis=0, out=self._r_post)  # (B, A)
+        np.take(self._r_pre_all, t, axis=0, out=self._r_pre, mode="clip")  # (B, A)
+        np.take(self._r_post_all, t, axis=0, out=self._r_post, mode="clip")  # (B, A)
         target = self._map_actions(actions)  # (B, A)
         buf = self._buffers
         prev_value = self.value
