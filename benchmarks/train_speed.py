@@ -22,6 +22,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 
 from agents.config import load_run_config
@@ -61,27 +62,48 @@ def rate(make_env, cfg, timesteps: int, device: str) -> float:
     return timesteps / (time.perf_counter() - t0)
 
 
-def vec_env_rates(config: str = "ppo_mlp", n_envs: int = 16, n_steps: int = 64, timesteps: int = 4096,
-                  repeats: int = 2, device: str = "cpu") -> dict[str, float]:
+class RolloutTimer(BaseCallback):
+    """Seconds spent collecting rollouts (policy inference + env steps), apart from the updates."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds, self._t0 = 0.0, 0.0
+
+    def _on_rollout_start(self) -> None:
+        self._t0 = time.perf_counter()
+
+    def _on_rollout_end(self) -> None:
+        self.seconds += time.perf_counter() - self._t0
+
+    def _on_step(self) -> bool:
+        return True
+
+
+def vec_env_rates(config: str = "ppo_mlp", overrides: tuple[str, ...] = ("train.n_envs=16",),
+                  timesteps: int = 4096, repeats: int = 2,
+                  device: str = "cpu") -> dict[str, dict[str, float]]:
     """PPO steps/s per ``train.vec_env`` kind (``dummy``, ``vector``), best of ``repeats``, interleaved.
 
-    ``n_envs x n_steps`` samples per update; the sp500_stocks train split; one update of warm-up.
+    Returns ``{kind: {"total": steps/s of learn(), "rollout": steps/s of rollout collection}}``
+    on the sp500_stocks train split, after one update of warm-up.
     """
-    cfg = load_run_config(config, [f"train.n_envs={n_envs}", f"agent.hyperparams.n_steps={n_steps}"])
+    cfg = load_run_config(config, list(overrides))
     data = load(cfg.data.source).split(cfg.data.train, cfg.data.val).train
-    rates: dict[str, list[float]] = {"dummy": [], "vector": []}
+    rates: dict[str, dict[str, list[float]]] = {k: {"total": [], "rollout": []} for k in ("dummy", "vector")}
     for _ in range(repeats):
-        for kind in rates:
+        for kind, rate_lists in rates.items():
             kind_cfg = copy.deepcopy(cfg)
             kind_cfg.train.vec_env = kind
             vec = train_vec_env(kind_cfg, data)
             model = make_model(kind_cfg.agent, vec, seed=0, device=device)
-            model.learn(n_steps * n_envs)  # warm-up: one update
+            model.learn(model.n_steps * vec.num_envs)  # warm-up: one update
+            timer = RolloutTimer()
             t0 = time.perf_counter()
-            model.learn(timesteps, reset_num_timesteps=False)
-            rates[kind].append(timesteps / (time.perf_counter() - t0))
+            model.learn(timesteps, reset_num_timesteps=False, callback=timer)
+            rate_lists["total"].append(timesteps / (time.perf_counter() - t0))
+            rate_lists["rollout"].append(timesteps / timer.seconds)
             vec.close()
-    return {kind: max(r) for kind, r in rates.items()}
+    return {kind: {key: max(values) for key, values in r.items()} for kind, r in rates.items()}
 
 
 def main() -> None:
@@ -93,8 +115,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.vec:
         rates = vec_env_rates(timesteps=args.timesteps, repeats=args.repeats, device=args.device)
-        print(f"PPO + MLP, 16 envs: DummyVecEnv {rates['dummy']:,.0f} steps/s, PortfolioVectorEnv "
-              f"{rates['vector']:,.0f} steps/s, ratio {rates['vector'] / rates['dummy']:.2f}")
+        for what in ("total", "rollout"):
+            dummy, vector = rates["dummy"][what], rates["vector"][what]
+            print(f"PPO + MLP, 16 envs, {what}: DummyVecEnv {dummy:,.0f} steps/s, PortfolioVectorEnv "
+                  f"{vector:,.0f} steps/s, ratio {vector / dummy:.2f}")
         return
 
     cfg = load_run_config("ppo_lstm")
