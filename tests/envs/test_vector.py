@@ -206,3 +206,17 @@ def test_vector_observations_and_rewards_up_to_t_ignore_later_prices(t: int, see
     for (obs_a, r_a), (obs_b, r_b) in zip(base, moved, strict=True):
         assert_obs_equal(obs_a, obs_b)
         np.testing.assert_array_equal(r_a, r_b)
+
+
+@pytest.mark.parametrize(("env_id", "discrete"), [("tradegym/Portfolio-v0", False),
+                                                  ("tradegym/PortfolioDiscrete-v0", True)])
+def test_make_vec_builds_the_batched_env(env_id: str, discrete: bool) -> None:
+    import gymnasium as gym
+
+    import tradegym
+
+    tradegym.envs.register_envs()
+    venv = gym.make_vec(env_id, num_envs=3, data=make_market(), window_bars=5)
+    assert isinstance(venv, PortfolioVectorEnv) and venv.num_envs == 3 and venv.discrete == discrete
+    obs, _ = venv.reset(seed=0)
+    assert obs["window"].shape == (3, 5, 3, len(venv.env.feature_set.names))

@@ -395,3 +395,8 @@ class PortfolioVectorEnv(VectorEnv):
     def __repr__(self) -> str:
         return (f"PortfolioVectorEnv({self.num_envs} x {type(self.env).__name__} on "
                 f"{self.env.data.name!r}, window {self.env.window_bars})")
+
+
+def discrete_vector_env(num_envs: int, **kwargs: Any) -> PortfolioVectorEnv:
+    """``PortfolioVectorEnv(num_envs, discrete=True, ...)``: ``PortfolioDiscrete-v0``'s vector entry point."""
+    return PortfolioVectorEnv(num_envs, discrete=True, **kwargs)
