@@ -1,6 +1,6 @@
 """stable-baselines3's ``VecEnv`` over :class:`~tradegym.envs.vector.PortfolioVectorEnv`.
 
-PPO, A2C, SAC and DQN take it wherever they take a ``DummyVecEnv``; sub-environment ``i``
+SB3's algorithms take it wherever they take a ``DummyVecEnv`` (PPO and DQN are tested); env ``i``
 of ``PortfolioSB3VecEnv(PortfolioVectorEnv(B, ...))`` after ``seed(s)`` behaves exactly as
 env ``i`` of ``make_vec_env(PortfolioEnv, n_envs=B, seed=s)`` (tests/envs/test_vector.py).
 """

@@ -73,8 +73,10 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    body = ["| " + " | ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in
-                              enumerate(zip(r, widths, strict=True))) + " |" for r in rows]
+    def cell(text: str, width: int) -> str:  # numbers to the right, words to the left
+        return text.rjust(width) if text[:1].isdigit() else text.ljust(width)
+
+    body = ["| " + " | ".join(cell(c, w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
     return "\n".join([line, rule, *body])
 
 
