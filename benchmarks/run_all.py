@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import sys
 import time
 from datetime import datetime, timezone
@@ -74,7 +75,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     def cell(text: str, width: int) -> str:  # numbers to the right, words to the left
-        return text.rjust(width) if text[:1].isdigit() else text.ljust(width)
+        return text.rjust(width) if re.fullmatch(r"[\d,.]+x?( / [\d,.]+x?)*", text) else text.ljust(width)
 
     body = ["| " + " | ".join(cell(c, w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
     return "\n".join([line, rule, *body])

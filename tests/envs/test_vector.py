@@ -16,7 +16,7 @@ from tests.envs.test_no_lookahead import perturb_after
 from tradegym.envs.discrete import PortfolioDiscreteEnv
 from tradegym.envs.portfolio import PortfolioEnv
 from tradegym.envs.vector import PortfolioVectorEnv
-from tradegym.errors import ConfigError
+from tradegym.errors import ConfigError, DataError
 
 B = 4
 
@@ -175,13 +175,15 @@ def test_bad_actions_name_the_env_step_and_date() -> None:
         dvec.step(np.zeros(3))
 
 
-def test_bad_configuration_is_a_config_error() -> None:
+def test_bad_configuration_and_misuse_are_clear_errors() -> None:
     with pytest.raises(ConfigError, match="num_envs must be >= 1, got 0"):
         PortfolioVectorEnv(0, make_market())
     with pytest.raises(ConfigError, match="does not render"):
         PortfolioVectorEnv(2, make_market(), render_mode="ansi")
     with pytest.raises(ConfigError, match="got 3 seeds for 2 envs"):
         PortfolioVectorEnv(2, make_market(), window_bars=5).reset(seed=[1, 2, 3])
+    with pytest.raises(DataError, match=r"step before reset\(\): call reset\(seed=...\) first"):
+        PortfolioVectorEnv(2, make_market(), window_bars=5).step(np.zeros((2, 4)))
 
 
 @settings(max_examples=15, deadline=None)

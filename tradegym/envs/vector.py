@@ -22,7 +22,7 @@ from tradegym.envs import kernel
 from tradegym.envs.discrete import PortfolioDiscreteEnv
 from tradegym.envs.portfolio import PortfolioEnv
 from tradegym.envs.rewards import RewardContext, log_return, make_reward, simple_return
-from tradegym.errors import ConfigError
+from tradegym.errors import ConfigError, DataError
 
 RESET_INFO_KEYS = ("value", "weights", "date", "index", "execution")
 """The ``info`` keys :meth:`PortfolioEnv.reset` returns (a step adds target, turnover, cost, log_return)."""
@@ -213,7 +213,10 @@ class PortfolioVectorEnv(VectorEnv):
         Raises:
             ValueError: wrong shape, a non-finite score or an index out of range, naming
                 the sub-environment, its step and date.
+            DataError: called before :meth:`reset`.
         """
+        if self._rngs[0] is None:
+            raise DataError("PortfolioVectorEnv.step before reset(): call reset(seed=...) first")
         env, t = self.env, self.index
         np.take(self._r_pre_all, t, axis=0, out=self._r_pre, mode="clip")  # (B, A)
         np.take(self._r_post_all, t, axis=0, out=self._r_post, mode="clip")  # (B, A)
