@@ -108,6 +108,9 @@ def main() -> None:
     parser.add_argument("--skip-peers", action="store_true", help="no gym-anytrading / FinRL table")
     parser.add_argument("--skip-train", action="store_true", help="no PPO table")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"), help="'' to write nothing")
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="torch threads for the PPO table (1: steadier on a shared machine, and "
+                             "slower updates make the vector env's gain look smaller, not larger)")
     args = parser.parse_args()
     repeats = 2 if args.quick else 3
     started = time.perf_counter()
@@ -163,6 +166,9 @@ def main() -> None:
 
     if not args.skip_train:
         say("4/4 PPO training: DummyVecEnv vs PortfolioVectorEnv")
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
         timesteps, rows, ratios = 2048 if args.quick else 4096, [], []
         for label, overrides in PPO_SETTINGS.items():
             rates = train_speed.vec_env_rates("ppo_mlp", overrides, timesteps, repeats=2)
@@ -175,7 +181,8 @@ def main() -> None:
                       "rollout: Dummy", "rollout: vector", "ratio"], rows)
         text += (f"\n\nSame config, seed and n_envs for both VecEnvs (DummyVecEnv of PortfolioEnv as "
                  "`train.vec_env=dummy` builds it, PortfolioVectorEnv as `vector`); sp500_stocks train split "
-                 f"(20 assets, window 30), CPU; {timesteps} steps after one update of warm-up, best of 2. "
+                 f"(20 assets, window 30), CPU with {args.torch_threads} torch thread(s); {timesteps} steps "
+                 "after one update of warm-up, best of 2. "
                  "'rollout' counts only rollout collection (policy inference + env steps); the rest of "
                  "training is the gradient updates, identical for both, which bound the overall ratio.")
         sections.append(("PPO training steps/s: DummyVecEnv vs the vector env", text))
