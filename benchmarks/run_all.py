@@ -114,6 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     repeats = 2 if args.quick else 3
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]  # other work on the machine shows in the rates, not in the ratios
     shape = (f"{env_speed.N_ASSETS} synthetic assets x {env_speed.N_BARS:,} bars (OHLCV, GBM), window "
              f"{env_speed.WINDOW}, {len(env_speed.FEATURES)} features; actions drawn before timing; "
              f"best of {repeats}, interleaved")
@@ -195,10 +196,13 @@ def main() -> None:
     sections.append(("Targets", text))
     say(text)
     elapsed = time.perf_counter() - started
+    load = f"load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (1-minute)"
+    say(load)
     if args.out:
         now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         command = "python benchmarks/run_all.py" + "".join(f" {a}" for a in sys.argv[1:])
-        parts = [f"# Benchmark results\n\n`{command}` on {now}, {elapsed:.0f} s.\n\nMachine: {machine()}.\n\n"
+        parts = [f"# Benchmark results\n\n`{command}` on {now}, {elapsed:.0f} s.\n\nMachine: {machine()}; "
+                 f"{load}.\n\n"
                  f"Shape: {shape}. Rates depend on the machine and its load (this one is shared); "
                  "compare the ratios, measured in the same run.\n"]
         parts += [f"\n## {title}\n\n{body}\n" for title, body in sections]
