@@ -155,6 +155,19 @@ def test_ppo_and_dqn_train_on_the_sb3_vec_env() -> None:
         vec.set_attr("cost_rate", 0.0)
 
 
+def test_ppo_learns_the_same_policy_on_the_vector_env_as_on_dummy_vec_env() -> None:
+    market = make_market(200, 3)
+    kwargs = {"window_bars": 5, "max_steps": 20}
+    ref = make_vec_env(lambda: PortfolioEnv(market, **kwargs), n_envs=2, seed=3)
+    vec = PortfolioSB3VecEnv(PortfolioVectorEnv(2, market, **kwargs))
+    vec.seed(3)
+    models = [PPO("MultiInputPolicy", env, n_steps=32, batch_size=32, n_epochs=1, seed=0, device="cpu").learn(128)
+              for env in (ref, vec)]
+    # Bitwise equal where numpy's log equals math.log; a tolerance covers 1-ulp SIMD differences.
+    for a, b in zip(*(m.policy.parameters() for m in models), strict=True):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
 def test_bad_actions_name_the_env_step_and_date() -> None:
     venv = PortfolioVectorEnv(3, make_market(), window_bars=5, start="first")
     venv.reset(seed=0)
