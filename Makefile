@@ -8,13 +8,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.tradegym-installed
 
-.PHONY: demo test
+.PHONY: demo test bench
 
 demo: $(STAMP)
 	$(BIN)/tradegym demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The benchmark suite (a few minutes; installs its peers into benchmarks/.peers once).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

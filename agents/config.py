@@ -88,8 +88,10 @@ class TrainConfig:
 
     total_timesteps: int = 20_000
     n_envs: int = 4
-    vec_env: str = "dummy"
-    """'dummy' (one process: fastest for a light env) or 'subproc' (one process per env)."""
+    vec_env: str = "auto"
+    """'vector' (the built-in envs as one batched step: fastest), 'dummy' (one by one in this
+    process), 'subproc' (one process per env: for a heavy custom env); 'auto' picks 'vector'
+    for a built-in env with n_envs > 1, else 'dummy'."""
     seed: int = 0
     device: str = "auto"
     """'auto' uses CUDA when present."""

@@ -63,17 +63,52 @@ def describe_data(data: MarketData, split: Split) -> dict[str, Any]:
             "splits": parts}
 
 
-def make_vec_env(config: RunConfig, data: MarketData) -> Any:
-    """``n_envs`` copies of the configured env on ``data``, random starts, in a VecEnv."""
-    from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
-    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+VEC_ENVS = ("auto", "vector", "dummy", "subproc")
+"""Values of ``train.vec_env``; see :class:`agents.config.TrainConfig`."""
+BATCHABLE_ENVS = {
+    "tradegym/Portfolio-v0": False, "tradegym.envs.portfolio:PortfolioEnv": False,
+    "tradegym/PortfolioDiscrete-v0": True, "tradegym.envs.discrete:PortfolioDiscreteEnv": True,
+}
+"""Env ids :class:`~tradegym.envs.vector.PortfolioVectorEnv` batches, each with its ``discrete`` flag."""
 
+
+def make_vec_env(config: RunConfig, data: MarketData) -> Any:
+    """``n_envs`` copies of the configured env on ``data``, random starts, in a VecEnv.
+
+    ``train.vec_env``: ``vector`` steps them as one batch (:mod:`tradegym.envs.vector`),
+    ``dummy`` one by one in this process, ``subproc`` one process each; ``auto`` (default)
+    is ``vector`` for a built-in env and ``n_envs > 1``, else ``dummy``. Env ``i`` is
+    seeded ``train.seed + i`` in every case, so the kinds give the same episodes.
+
+    Raises:
+        ConfigError: an unknown kind, or ``vector`` with an env it cannot batch.
+    """
+    from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecMonitor
+
+    kind, env_id, n_envs = config.train.vec_env, config.env.id, config.train.n_envs
+    if kind not in VEC_ENVS:
+        raise ConfigError(f"train.vec_env must be one of {list(VEC_ENVS)}, got {kind!r}")
+    if kind == "vector" and env_id not in BATCHABLE_ENVS:
+        raise ConfigError(
+            f"train.vec_env='vector' batches only the built-in envs {list(BATCHABLE_ENVS)}, not "
+            f"{env_id!r}; use train.vec_env=auto, dummy or subproc for it"
+        )
+    if kind == "auto":
+        kind = "vector" if env_id in BATCHABLE_ENVS and n_envs > 1 else "dummy"
+    if kind == "vector":
+        from agents.vec_env import PortfolioSB3VecEnv
+        from tradegym.envs.vector import PortfolioVectorEnv
+
+        venv = PortfolioVectorEnv(n_envs, data, discrete=BATCHABLE_ENVS[env_id], start="random",
+                                  max_steps=config.env.max_steps, **config.env.env_kwargs())
+        vec_env = VecMonitor(PortfolioSB3VecEnv(venv))  # episode stats, as make_vec_env's Monitor
+        vec_env.seed(config.train.seed)
+        return vec_env
     kinds = {"dummy": DummyVecEnv, "subproc": SubprocVecEnv}
-    if config.train.vec_env not in kinds:
-        raise ConfigError(f"train.vec_env must be one of {list(kinds)}, got {config.train.vec_env!r}")
     return sb3_make_vec_env(
-        _EnvFactory(config.env.id, data, config.env.max_steps, config.env.env_kwargs()),
-        n_envs=config.train.n_envs, seed=config.train.seed, vec_env_cls=kinds[config.train.vec_env],
+        _EnvFactory(env_id, data, config.env.max_steps, config.env.env_kwargs()),
+        n_envs=n_envs, seed=config.train.seed, vec_env_cls=kinds[kind],
     )
 
 

@@ -4,12 +4,17 @@ The null env returns a constant observation and zero reward: whatever it costs i
 floor of SB3's own loop. The ratio real / null says how much the environment slows
 training (1.0 = not at all). Both run in the same process, interleaved.
 
-    python benchmarks/train_speed.py [--timesteps 4096] [--repeats 2] [--device auto]
+:func:`vec_env_rates` compares the training VecEnvs instead: PPO steps/s with SB3's
+``DummyVecEnv`` of ``PortfolioEnv`` vs the batched ``PortfolioVectorEnv``, same config,
+same ``n_envs`` (what ``tradegym train`` builds for ``train.vec_env=dummy`` and ``vector``).
+
+    python benchmarks/train_speed.py [--timesteps 4096] [--repeats 2] [--device auto] [--vec]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import platform
 import time
 
@@ -17,10 +22,12 @@ import gymnasium as gym
 import numpy as np
 import torch
 from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 
 from agents.config import load_run_config
-from agents.factory import policy_kwargs
+from agents.factory import make_model, policy_kwargs
+from agents.train import make_vec_env as train_vec_env
 from tradegym.data import load
 from tradegym.envs.portfolio import PortfolioEnv
 
@@ -55,12 +62,64 @@ def rate(make_env, cfg, timesteps: int, device: str) -> float:
     return timesteps / (time.perf_counter() - t0)
 
 
+class RolloutTimer(BaseCallback):
+    """Seconds spent collecting rollouts (policy inference + env steps), apart from the updates."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds, self._t0 = 0.0, 0.0
+
+    def _on_rollout_start(self) -> None:
+        self._t0 = time.perf_counter()
+
+    def _on_rollout_end(self) -> None:
+        self.seconds += time.perf_counter() - self._t0
+
+    def _on_step(self) -> bool:
+        return True
+
+
+def vec_env_rates(config: str = "ppo_mlp", overrides: tuple[str, ...] = ("train.n_envs=16",),
+                  timesteps: int = 4096, repeats: int = 2,
+                  device: str = "cpu") -> dict[str, dict[str, float]]:
+    """PPO steps/s per ``train.vec_env`` kind (``dummy``, ``vector``), best of ``repeats``, interleaved.
+
+    Returns ``{kind: {"total": steps/s of learn(), "rollout": steps/s of rollout collection}}``
+    on the sp500_stocks train split, after one update of warm-up.
+    """
+    cfg = load_run_config(config, list(overrides))
+    data = load(cfg.data.source).split(cfg.data.train, cfg.data.val).train
+    rates: dict[str, dict[str, list[float]]] = {k: {"total": [], "rollout": []} for k in ("dummy", "vector")}
+    for _ in range(repeats):
+        for kind, rate_lists in rates.items():
+            kind_cfg = copy.deepcopy(cfg)
+            kind_cfg.train.vec_env = kind
+            vec = train_vec_env(kind_cfg, data)
+            model = make_model(kind_cfg.agent, vec, seed=0, device=device)
+            model.learn(model.n_steps * vec.num_envs)  # warm-up: one update
+            timer = RolloutTimer()
+            t0 = time.perf_counter()
+            model.learn(timesteps, reset_num_timesteps=False, callback=timer)
+            rate_lists["total"].append(timesteps / (time.perf_counter() - t0))
+            rate_lists["rollout"].append(timesteps / timer.seconds)
+            vec.close()
+    return {kind: {key: max(values) for key, values in r.items()} for kind, r in rates.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timesteps", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--vec", action="store_true", help="DummyVecEnv vs PortfolioVectorEnv instead")
     args = parser.parse_args()
+    if args.vec:
+        rates = vec_env_rates(timesteps=args.timesteps, repeats=args.repeats, device=args.device)
+        for what in ("total", "rollout"):
+            dummy, vector = rates["dummy"][what], rates["vector"][what]
+            print(f"PPO + MLP, 16 envs, {what}: DummyVecEnv {dummy:,.0f} steps/s, PortfolioVectorEnv "
+                  f"{vector:,.0f} steps/s, ratio {vector / dummy:.2f}")
+        return
 
     cfg = load_run_config("ppo_lstm")
     data = load("sp500_stocks").split(0.7, 0.15).train

@@ -184,6 +184,38 @@ def test_subprocess_envs_train(tmp_path) -> None:
 
 
 def test_unknown_vec_env_is_a_clear_error(tmp_path) -> None:
-    with pytest.raises(ConfigError, match="train.vec_env must be one of \\['dummy', 'subproc'\\]"):
+    with pytest.raises(ConfigError,
+                       match="train.vec_env must be one of \\['auto', 'vector', 'dummy', 'subproc'\\], got 'ray'"):
         train("ppo_lstm", overrides=[*TINY, *PPO_TINY, "train.vec_env=ray"],
               run_dir=tmp_path / "run", echo=quiet)
+
+
+@pytest.mark.parametrize(("config", "vec_env", "n_envs", "expected"), [
+    ("ppo_lstm", "auto", 2, "PortfolioSB3VecEnv"), ("ppo_lstm", "auto", 1, "DummyVecEnv"),
+    ("ppo_lstm", "vector", 1, "PortfolioSB3VecEnv"), ("ppo_lstm", "dummy", 2, "DummyVecEnv"),
+    ("dqn_lstm", "auto", 2, "PortfolioSB3VecEnv"),
+])
+def test_vec_env_kind_follows_the_config(config, vec_env, n_envs, expected) -> None:
+    from agents.config import load_run_config
+    from agents.train import load_data, make_vec_env
+
+    cfg = load_run_config(config, [*TINY, f"train.vec_env={vec_env}", f"train.n_envs={n_envs}"])
+    vec = make_vec_env(cfg, load_data(cfg)[1].train)
+    inner = getattr(vec, "venv", vec)
+    assert type(inner).__name__ == expected and vec.num_envs == n_envs
+    if expected == "PortfolioSB3VecEnv":  # DQN's discrete env is batched with its Discrete actions
+        assert inner.venv.discrete == (config == "dqn_lstm")
+        assert vec.action_space == cfg_space(cfg)
+
+
+def cfg_space(cfg):
+    from tradegym.envs import make
+
+    return make(cfg.env.id, data=_test_split(cfg), **cfg.env.env_kwargs()).action_space
+
+
+def test_vector_env_refuses_a_custom_env(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="train.vec_env='vector' batches only the built-in envs .* not "
+                                          "'my_pkg.envs:MyEnv'; use train.vec_env=auto, dummy or subproc"):
+        train("ppo_lstm", overrides=[*TINY, *PPO_TINY, "train.vec_env=vector",
+                                     "env.id=my_pkg.envs:MyEnv"], run_dir=tmp_path / "run", echo=quiet)

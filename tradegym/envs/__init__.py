@@ -2,7 +2,9 @@
 
 ``import tradegym`` registers ``tradegym/Portfolio-v0`` and ``tradegym/PortfolioDiscrete-v0``
 with Gymnasium by string entry point (nothing heavy is imported until ``gymnasium.make``),
-plus every environment that an installed package declares in the entry-point group
+each with a vector entry point, so ``gymnasium.make_vec(id, num_envs=B, ...)`` builds the
+batched :class:`~tradegym.envs.vector.PortfolioVectorEnv`; plus every environment that an
+installed package declares in the entry-point group
 ``tradegym.envs`` (name = environment id, value = ``"module:Class"``).
 """
 
@@ -18,6 +20,10 @@ ENV_IDS = {
     "tradegym/Portfolio-v0": "tradegym.envs.portfolio:PortfolioEnv",
     "tradegym/PortfolioDiscrete-v0": "tradegym.envs.discrete:PortfolioDiscreteEnv",
 }
+VECTOR_ENTRY_POINTS = {
+    "tradegym/Portfolio-v0": "tradegym.envs.vector:PortfolioVectorEnv",
+    "tradegym/PortfolioDiscrete-v0": "tradegym.envs.vector:discrete_vector_env",
+}
 PLUGIN_GROUP = "tradegym.envs"
 
 
@@ -26,7 +32,7 @@ def register_envs() -> list[str]:
     ids = []
     for env_id, entry in ENV_IDS.items():
         if env_id not in gym.registry:
-            gym.register(id=env_id, entry_point=entry)
+            gym.register(id=env_id, entry_point=entry, vector_entry_point=VECTOR_ENTRY_POINTS[env_id])
         ids.append(env_id)
     for ep in entry_points(group=PLUGIN_GROUP):
         if ep.name in gym.registry:
@@ -71,7 +77,12 @@ def __getattr__(name: str) -> Any:
         from tradegym.envs.discrete import PortfolioDiscreteEnv
 
         return PortfolioDiscreteEnv
+    if name == "PortfolioVectorEnv":
+        from tradegym.envs.vector import PortfolioVectorEnv
+
+        return PortfolioVectorEnv
     raise AttributeError(name)
 
 
-__all__ = ["ENV_IDS", "PLUGIN_GROUP", "PortfolioDiscreteEnv", "PortfolioEnv", "make", "register_envs"]
+__all__ = ["ENV_IDS", "PLUGIN_GROUP", "VECTOR_ENTRY_POINTS", "PortfolioDiscreteEnv", "PortfolioEnv",
+           "PortfolioVectorEnv", "make", "register_envs"]

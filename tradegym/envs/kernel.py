@@ -86,7 +86,10 @@ def execution_ratios(data: MarketData, execution: str) -> tuple[np.ndarray, np.n
         pre, post = bar, flat
     else:
         pre, post = flat, bar
-    return np.hstack([ones, pre]), np.hstack([ones, post])  # (T-1, A) each
+    # C order: rows are gathered per step (np.take copies a non-contiguous source whole first),
+    # and hstack keeps the Fortran order that closes of a date split can have.
+    return (np.ascontiguousarray(np.hstack([ones, pre])),
+            np.ascontiguousarray(np.hstack([ones, post])))  # (T-1, A) each
 
 
 class StepResult(NamedTuple):

@@ -190,14 +190,7 @@ class PortfolioEnv(gym.Env):
         super().reset(seed=seed)
         start = (options or {}).get("start", self.start)
         self._check_start(start)
-        last = self.data.n_bars - 2 - (self.max_steps - 1 if self.max_steps else 0)
-        last = max(last, self.first_index)
-        if start == "random":
-            self.current_index = int(self.np_random.integers(self.first_index, last + 1))
-        elif start == "first":
-            self.current_index = self.first_index
-        else:
-            self.current_index = int(start)
+        self.current_index = self.start_index(start, self.np_random)
         self.value = self.initial_value
         self._value[0] = self.initial_value
         self._weights = self._cash()
@@ -365,6 +358,18 @@ class PortfolioEnv(gym.Env):
 
     def _where(self) -> str:
         return f"at step {self.steps} ({self._dates[self.current_index].date()})"
+
+    def start_index(self, start: str | int, rng: np.random.Generator) -> int:
+        """The first decision bar for ``start`` (already checked); ``"random"`` draws one from ``rng``.
+
+        Random starts leave room for ``max_steps`` steps before the last bar where the data allows.
+        """
+        if start == "random":
+            last = self.data.n_bars - 2 - (self.max_steps - 1 if self.max_steps else 0)
+            return int(rng.integers(self.first_index, max(last, self.first_index) + 1))
+        if start == "first":
+            return self.first_index
+        return int(start)
 
     def _check_start(self, start: Any) -> None:
         if start in ("random", "first"):

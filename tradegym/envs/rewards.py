@@ -2,9 +2,11 @@
 
 A reward is any callable ``reward(ctx: RewardContext) -> float | array (...)``. Stateful
 rewards (differential Sharpe, drawdown) are classes with ``reset(shape)`` that the
-environment calls at every episode start. Registered names: ``log_return`` (default),
-``simple_return``, ``differential_sharpe``, ``drawdown_penalized``; a user's own is
-passed as an object or as ``"module:attribute"``.
+environment calls at every episode start, and ``reset_where(mask)`` with which a vector
+environment restarts some entries of its batch. Registered names: ``log_return``
+(default), ``simple_return``, ``differential_sharpe``, ``drawdown_penalized``; a user's own
+is passed as an object or as ``"module:attribute"``. The vector environment batches these
+and runs any other reward once per sub-environment, as separate environments would.
 
 ==========================  ==============================================================
 name                        reward at step t -> t+1 (V = value net of costs)
@@ -77,6 +79,11 @@ class DifferentialSharpe:
         self.a = np.zeros(shape)
         self.b = np.zeros(shape)
 
+    def reset_where(self, mask: np.ndarray) -> None:
+        """Zero the moving averages of the batch entries where ``mask`` (shaped like the batch)."""
+        self.a = np.where(mask, 0.0, self.a)
+        self.b = np.where(mask, 0.0, self.b)
+
     def __call__(self, ctx: RewardContext) -> np.ndarray | float:
         """Return ``D_t`` and update the moving averages with this step's return."""
         r = ctx.simple_return
@@ -101,14 +108,19 @@ class DrawdownPenalized:
         self.reset(())
 
     def reset(self, shape: tuple[int, ...]) -> None:
-        """Forget the running peak (set on the first step)."""
-        self.peak: np.ndarray | None = None
+        """Forget the running peak (NaN: set from the value before the first step)."""
+        self.peak = np.full(shape, np.nan)
         self.drawdown = np.zeros(shape)
+
+    def reset_where(self, mask: np.ndarray) -> None:
+        """Forget the peak and drawdown of the batch entries where ``mask`` (shaped like the batch)."""
+        self.peak = np.where(mask, np.nan, self.peak)
+        self.drawdown = np.where(mask, 0.0, self.drawdown)
 
     def __call__(self, ctx: RewardContext) -> np.ndarray | float:
         """Return the penalised log return and update the running peak."""
         prev = np.asarray(ctx.prev_value, dtype=np.float64)
-        peak = prev if self.peak is None else self.peak
+        peak = np.where(np.isnan(self.peak), prev, self.peak)
         self.peak = np.maximum(peak, ctx.value)
         drawdown = 1.0 - np.divide(ctx.value, self.peak)
         increase = np.maximum(drawdown - self.drawdown, 0.0)
