@@ -126,3 +126,36 @@ def test_discrete_env_survives_arbitrary_actions(data, market: MarketData) -> No
     for _ in range(10):
         if check_step(env, env.step, data.draw(anything)):
             env.reset()
+
+
+@settings(settings.get_profile("fuzz"))
+@given(data=st.data(), market=markets(), discrete=st.booleans())
+def test_vector_env_survives_arbitrary_actions(data, market: MarketData, discrete: bool) -> None:
+    """The batched env: an error naming the problem, or every sub-env consistent."""
+    from tradegym.envs.vector import PortfolioVectorEnv
+
+    b = 3
+    env = PortfolioVectorEnv(b, market, discrete=discrete, window_bars=5, max_steps=8)
+    env.reset(seed=0)
+    a = env.env.n_slots
+    if discrete:
+        n = int(env.env.action_space.n)
+        batch = st.one_of(hnp.arrays(np.int64, b, elements=st.integers(-2, n + 2)),
+                          hnp.arrays(np.float64, b), st.sampled_from([None, "x", [1, 2], 3]))
+    else:
+        finite = st.floats(-1e6, 1e6, allow_nan=False)
+        batch = st.one_of(hnp.arrays(np.float64, (b, a), elements=st.one_of(finite, st.sampled_from(SPECIAL))),
+                          hnp.arrays(np.float64, (b, a + 1)), hnp.arrays(np.float64, a),
+                          st.sampled_from([None, "x", np.full((b, a), 1 + 1j), [[1.0] * a] * (b - 1)]))
+    for _ in range(12):
+        try:
+            obs, reward, terminated, truncated, info = env.step(data.draw(batch))
+        except ValueError as exc:
+            assert "action" in str(exc), str(exc)
+            continue
+        w = info["weights"]
+        assert np.isfinite(w).all() and (w >= -1e-12).all()
+        np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-9)
+        assert np.isfinite(info["value"]).all() and (info["value"] >= 0).all()
+        assert (info["cost"] >= 0).all() and (info["turnover"] >= 0).all()
+        assert not np.isnan(reward).any() and np.isfinite(obs["window"]).all()

@@ -259,7 +259,10 @@ class PortfolioVectorEnv(VectorEnv):
         """Validate actions and map them to target weights ``(B, A)`` in the step buffer."""
         env, b, out = self.env, self.num_envs, self._buffers.target
         if self.discrete:
-            arr = np.asarray(actions)
+            try:
+                arr = np.asarray(actions)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"actions {actions!r} are not an array of integers: {exc}") from None
             if arr.shape not in ((b,), (b, 1)) or not np.issubdtype(arr.dtype, np.integer):
                 raise ValueError(
                     f"actions have shape {arr.shape} and dtype {arr.dtype}, expected ({b},) integers "
@@ -276,7 +279,14 @@ class PortfolioVectorEnv(VectorEnv):
             if hold.any():  # "hold" trades to the drifted weights: exactly no trade
                 out[hold] = kernel.drifted_weights(self._weights[hold], self._r_pre[hold])
             return out
-        arr = np.asarray(actions, dtype=np.float64)
+        try:
+            arr = np.asarray(actions)
+        except (TypeError, ValueError) as exc:  # ragged nested lists
+            raise ValueError(f"actions {actions!r} are not an array of numbers: {exc}") from None
+        if arr.dtype.kind not in "iuf":  # integers and floats only: no silent casts of text or complex
+            raise ValueError(f"actions have dtype {arr.dtype}, expected real numbers: one row of "
+                             f"scores per env, shape ({b}, {env.n_slots})")
+        arr = arr.astype(np.float64, copy=False)
         if arr.shape != (b, env.n_slots):
             raise ValueError(
                 f"actions have shape {arr.shape}, expected ({b}, {env.n_slots}) = (B, N+1): one row "
