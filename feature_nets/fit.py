@@ -13,7 +13,7 @@ run leaves the last best checkpoint whole.
 >>> model = nn.Linear(1, 1)
 >>> result = fit(model, (x, 3 * x), (x, 3 * x), lambda m, xb, yb: ((m(xb) - yb) ** 2).mean(),
 ...              FitConfig(max_epochs=300, lr=0.05, batch_size=16, progress_bar=False))
->>> round(float(model.weight), 2), result.best_val_loss < 1e-4
+>>> round(model.weight.item(), 2), result.best_val_loss < 1e-4
 (3.0, True)
 """
 
