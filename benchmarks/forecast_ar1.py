@@ -64,7 +64,8 @@ def part_ar1(root: str, phi: float = 0.5) -> None:
     _write("ar1", frame, frame.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     encoder, ws, forecasts = last
     close = ws.market.close[np.r_[ws.rows, ws.rows[-1] + 1], 0]
-    plot_forecasts(ws.market.dates[ws.rows + 1], close, ws.target, forecasts, OUT / "ar1_forecasts.png", symbol="S00", title=f"{encoder} on AR(1), phi={phi}")
+    plot_forecasts(ws.market.dates[ws.rows + 1], close, ws.target, forecasts, OUT / "ar1_forecasts.png",
+                   symbol="S00", title=f"{encoder} on AR(1), phi={phi}, test split")
 
 
 def part_gbm(root: str, seeds: int = 10) -> None:
