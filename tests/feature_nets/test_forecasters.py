@@ -265,3 +265,12 @@ def test_train_scaler_normalisation_feeds_an_env_built_from_env_kwargs(tmp_path)
 def test_forecast_net_is_per_asset():
     net = ForecastNet("transformer", 6, 3, 2, hidden_size=8, encoder_kwargs={"heads": 2, "layers": 1})
     assert tuple(net(torch.zeros(4, 6, 3, 2)).shape) == (4, 3)
+
+
+def test_diebold_mariano_rejects_equally_good_forecasts_about_5_percent_of_the_time():
+    # Two forecasts with the same expected squared error: the one-sided 5% test should fire ~5%.
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal((2000, 250))
+    a, b = 0.3 * rng.standard_normal(y.shape), 0.3 * rng.standard_normal(y.shape)
+    p = [diebold_mariano((a[i] - y[i]) ** 2, (b[i] - y[i]) ** 2).p_better for i in range(len(y))]
+    assert 0.035 < np.mean(np.array(p) < 0.05) < 0.065
