@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,9 @@ from tradegym.data import MarketData
 from tradegym.errors import ConfigError
 from tradegym.io import atomic_path
 
-NAIVE = ("zero", "persistence", "hist_mean")
+if TYPE_CHECKING:  # the forecasters module imports torch; the metrics here need only numpy
+    from feature_nets.forecasters import Forecaster, WindowSet
+
 
 
 # ---------------------------------------------------------------------- baselines
@@ -295,7 +298,7 @@ SPLITS = ("train", "val", "test")
 
 
 def evaluate_forecaster(run_path: str | Path, *, split: str = "test", out: str | Path | None = None,
-                        plot: bool = True, echo=print) -> pd.DataFrame:
+                        plot: bool = True, echo: Callable[[str], Any] = print) -> pd.DataFrame:
     """Evaluate a trained forecaster on one split next to the baselines; write table and plots.
 
     The run's market is reloaded and checked against the fingerprint it was trained on;
@@ -344,8 +347,8 @@ def evaluate_forecaster(run_path: str | Path, *, split: str = "test", out: str |
     return table
 
 
-def evaluate_on(forecaster, train: MarketData, data: MarketData, ar_order: int = 5, *,
-                label: str = "model") -> tuple[pd.DataFrame, object, dict[str, np.ndarray]]:
+def evaluate_on(forecaster: Forecaster, train: MarketData, data: MarketData, ar_order: int = 5, *,
+                label: str = "model") -> tuple[pd.DataFrame, WindowSet, dict[str, np.ndarray]]:
     """Table, samples and forecasts of ``forecaster`` and the baselines on ``data``.
 
     A classification model enters the table through ``p_up - 0.5`` scaled by the training

@@ -280,8 +280,9 @@ def _tensors(ws: WindowSet, task: str, mean: np.ndarray, std: np.ndarray) -> tup
     return x, torch.from_numpy(np.asarray(y, dtype=np.float32))  # (M, N)
 
 
-def fit_scalers(train: MarketData, model_cfg: ForecastModelConfig) -> tuple[str | FeatureScaler, ...]:
-    """Feature normalisation and target ``(mean, std)`` ``(N,)`` from the training split only."""
+def fit_scalers(train: MarketData, model_cfg: ForecastModelConfig
+                ) -> tuple[tuple[str, ...], str | FeatureScaler, np.ndarray, np.ndarray]:
+    """Feature names, feature normalisation, and target mean and sd ``(N,)``, from the training split only."""
     names = auto_features(train) if model_cfg.features == "auto" else tuple(model_cfg.features)
     normalize: str | FeatureScaler = model_cfg.normalize
     if normalize == "train":
