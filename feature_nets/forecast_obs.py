@@ -100,3 +100,32 @@ def _check_features(env: Any, model: Forecaster) -> None:
             f"the forecaster was trained on {list(model.features)} normalised {expected!r}; build the "
             "env with forecaster.env_kwargs()"
         )
+
+
+def forecast_env(data: Any = "sp500_stocks", forecaster: Forecaster | str | Path | None = None,
+                 **env_kwargs: Any) -> ForecastObservation:
+    """A ``PortfolioEnv`` with the forecaster's features, wrapped in :class:`ForecastObservation`.
+
+    Usable as an env id in an agent config: ``env.id: feature_nets.forecast_obs:forecast_env``
+    with ``env.kwargs: {forecaster: RUN_DIR}``. Note that on the forecaster's own training
+    split its forecasts are in-sample, so an agent trained there sees them at their best.
+
+    Args:
+        data: MarketData or a source name, as ``PortfolioEnv`` takes it.
+        forecaster: a :class:`Forecaster` or a forecaster run directory.
+        **env_kwargs: other ``PortfolioEnv`` arguments; ``window_bars``, ``features`` and
+            ``normalize`` default to the forecaster's and must match them if given.
+
+    Raises:
+        ConfigError: no forecaster, or an env window, features or normalisation that
+            contradict the forecaster's (see :class:`ForecastObservation`).
+    """
+    from tradegym.envs.portfolio import PortfolioEnv
+
+    if forecaster is None:
+        raise ConfigError("forecast_env needs forecaster=RUN_DIR (a run of 'tradegym forecast train')")
+    model = forecaster if isinstance(forecaster, Forecaster) else load_forecaster(forecaster)
+    # Unset arguments take the forecaster's; contradicting ones are refused by the wrapper.
+    for key, value in model.env_kwargs().items():
+        env_kwargs.setdefault(key, value)
+    return ForecastObservation(PortfolioEnv(data, **env_kwargs), model)

@@ -93,3 +93,15 @@ def test_ppo_with_window_extractor_reads_the_forecast_key() -> None:
     assert extractor.head[0].in_features == 3 * 8 + 4 + 3  # N*H + A + N
     ppo.learn(32)
     assert ppo.predict(env.reset(seed=0)[0], deterministic=True)[0].shape == (4,)
+
+
+def test_forecast_env_builds_the_matching_env_by_module_attr_name() -> None:
+    from tradegym.envs import make
+
+    model = make_forecaster()
+    env = make("feature_nets.forecast_obs:forecast_env", data=make_market(120, 3, ohlc=False), forecaster=model,
+               window_bars=8, cost_rate=0.0)
+    assert env.observation_space["window"].shape == (8, 3, 3) and "forecast" in env.observation_space.spaces
+    with pytest.raises(ConfigError, match=r"env window has shape \(W, N, K\) = \(10, 3, 3\) but"):
+        make("feature_nets.forecast_obs:forecast_env", data=make_market(120, 3, ohlc=False), forecaster=model,
+             window_bars=10)
