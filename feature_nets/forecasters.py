@@ -177,7 +177,7 @@ def make_windows(data: MarketData, window_bars: int, features: Sequence[str] | s
                                  f"{fs.warmup_bars} warm-up bars plus one next bar")
     rows = np.arange(first, data.n_bars - 1)  # (M,)
     view = np.lib.stride_tricks.sliding_window_view(fs.values, window_bars, axis=0)  # (T-W+1, N, K, W)
-    windows = np.moveaxis(view, -1, 1)[rows - window_bars + 1]  # (M, W, N, K)
+    windows = np.moveaxis(view, -1, 1)[first - window_bars + 1 : data.n_bars - window_bars]  # (M, W, N, K)
     r = log_returns(data)  # (T, N)
     return WindowSet(windows, r[rows + 1], r[rows], rows, data)
 
