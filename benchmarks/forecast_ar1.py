@@ -101,13 +101,31 @@ def part_real(root: str, seeds: int = 3, models: tuple[str, ...] = MODELS) -> No
             tables.append(table.assign(seed=seed))
             print(f"seed {seed} {encoder}\n{format_table(table)}\n", flush=True)
     frame = pd.concat(tables).reset_index()
-    mean = frame.groupby("model", sort=False).mean(numeric_only=True).drop(columns="seed")
-    spread = frame.groupby("model", sort=False)["r2"].agg(["min", "max"])
     text = (f"sp500_stocks test split {ws.market.dates[ws.rows[0]].date()} to "
-            f"{ws.market.dates[ws.rows[-1] + 1].date()}, mean over {seeds} seeds "
-            f"(baselines do not depend on the seed)\n{format_table(mean)}\n\nR2 range over seeds:\n"
-            f"{spread.to_string(float_format=lambda v: f'{100 * v:.3f}%')}")
+            f"{ws.market.dates[ws.rows[-1] + 1].date()}, {len(ws)} bars x {ws.market.n_assets} stocks; "
+            f"mean ± sd over {seeds} seeds (baselines do not depend on the seed)\n"
+            f"{seed_summary(frame, models)}")
     _write("real", frame, text)
+
+
+def seed_summary(frame: pd.DataFrame, models: tuple[str, ...]) -> str:
+    """Mean ± sd over seeds per model; baselines once; DM p-values against zero per seed."""
+    def cell(group: pd.DataFrame, column: str, scale: float, digits: int) -> str:
+        if group[column].isna().all():
+            return "-"
+        text = f"{scale * group[column].mean():.{digits}f}"
+        return text + (f" ± {scale * group[column].std():.{digits}f}" if len(group) > 1 else "")
+
+    rows = []
+    for name in (*models, "zero", "persistence", "hist_mean", "ar5"):
+        group = frame[frame["model"] == name]
+        group = group if name in models else group.iloc[:1]
+        rows.append({"model": name, "RMSE (%)": cell(group, "rmse", 100, 3),
+                     "R2 (%)": cell(group, "r2", 100, 2),
+                     "hit rate (%)": cell(group, "hit_rate", 100, 1), "IC": cell(group, "ic", 1, 3),
+                     "p vs zero": ", ".join(f"{p:.2f}" for p in group["p_zero"].dropna()) or "-",
+                     "p vs persistence": ", ".join(f"{p:.1g}" for p in group["p_pers"].dropna()) or "-"})
+    return pd.DataFrame(rows).to_string(index=False)
 
 
 def _write(name: str, frame: pd.DataFrame, text: str) -> None:
