@@ -20,10 +20,11 @@ run leaves the last best checkpoint whole.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +59,7 @@ class FitConfig:
     progress_bar: bool = True
     device: str = "cpu"
     num_threads: int | None = None
-    """torch CPU threads (process-wide); 1 is much faster than 2 on a shared, busy machine."""
+    """torch CPU threads while fitting (restored after); 1 is much faster than 2 on a shared, busy machine."""
 
     def check(self) -> None:
         """Raise ConfigError naming the first out-of-range value."""
@@ -148,9 +149,27 @@ def fit(
     cfg.check()
     n_train = _check_tensors("training", train)
     _check_tensors("validation", val)
+    with torch_threads(cfg.num_threads):
+        return _fit(model, train, val, loss_fn, cfg, n_train, run, checkpoint, describe, on_epoch)
+
+
+@contextlib.contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run the block on ``count`` torch CPU threads (``None``: as they are), then restore the count."""
+    before = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _fit(model: nn.Module, train: Sequence[Tensor], val: Sequence[Tensor], loss_fn: LossFn, cfg: FitConfig,
+         n_train: int, run: RunDir | None, checkpoint: str, describe: str,
+         on_epoch: Callable[[dict[str, float]], Any] | None) -> FitResult:
+    """The loop of :func:`fit`, its arguments checked."""
     seed_everything(cfg.seed)
-    if cfg.num_threads is not None:
-        torch.set_num_threads(cfg.num_threads)
     model.to(cfg.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     shuffle = torch.Generator().manual_seed(cfg.seed)  # own stream: model init does not shift it

@@ -274,3 +274,11 @@ def test_diebold_mariano_rejects_equally_good_forecasts_about_5_percent_of_the_t
     a, b = 0.3 * rng.standard_normal(y.shape), 0.3 * rng.standard_normal(y.shape)
     p = [diebold_mariano((a[i] - y[i]) ** 2, (b[i] - y[i]) ** 2).p_better for i in range(len(y))]
     assert 0.035 < np.mean(np.array(p) < 0.05) < 0.065
+
+
+def test_fit_restores_the_torch_thread_count():
+    before = torch.get_num_threads()
+    x = torch.zeros(8, 1)
+    fit(torch.nn.Linear(1, 1), (x, x), (x, x), lambda m, xb, yb: ((m(xb) - yb) ** 2).mean(),
+        FitConfig(max_epochs=1, progress_bar=False, num_threads=1))
+    assert torch.get_num_threads() == before
