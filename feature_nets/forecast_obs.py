@@ -55,8 +55,8 @@ class ForecastObservation(gym.ObservationWrapper):
 
     Raises:
         ConfigError: the observation has no ``window`` of the forecaster's ``(W, N, K)``, the
-            key exists already, or the env computes other features or another normalisation
-            than the forecaster was trained on.
+            key exists already, or the env trades other assets, computes other features or
+            another normalisation than the forecaster was trained on.
     """
 
     def __init__(self, env: gym.Env, forecaster: Forecaster | str | Path, *, key: str = "forecast") -> None:
@@ -89,7 +89,12 @@ class ForecastObservation(gym.ObservationWrapper):
 
 
 def _check_features(env: Any, model: Forecaster) -> None:
-    """Same feature names and normalisation as training, where the env exposes them."""
+    """Same assets, feature names and normalisation as training, where the env exposes them."""
+    symbols = tuple(getattr(getattr(env, "data", None), "symbols", model.symbols))
+    if symbols != tuple(model.symbols):
+        # The target scalers are per asset, in order: other assets would get another's scale.
+        raise ConfigError(f"env trades {list(symbols)} but the forecaster was trained on "
+                          f"{list(model.symbols)}; use the same assets in the same order")
     feature_set = getattr(env, "feature_set", None)
     if feature_set is None:
         return

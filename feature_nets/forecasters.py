@@ -327,7 +327,7 @@ def train_forecaster(
     """
     from tradegym.io import atomic_write
 
-    # 1. config and run directory
+    # 1. config
     cfg = config if isinstance(config, ForecastConfig) else load_forecast_config(config, overrides)
     if isinstance(config, ForecastConfig) and overrides:
         cfg = load_forecast_config(to_dict(config), overrides)
@@ -340,7 +340,7 @@ def train_forecaster(
     names, normalize, mean, std = fit_scalers(split.train, cfg.model)
     sets = [make_windows(part, cfg.model.window_bars, names, normalize) for part in split[:2]]
 
-    # 3. model
+    # 3. model and run directory
     _, n, k = sets[0].windows.shape[1:]
     m = cfg.model
     net = ForecastNet(m.encoder, m.window_bars, n, k, hidden_size=m.hidden_size,

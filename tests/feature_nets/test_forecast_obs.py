@@ -79,6 +79,13 @@ def test_other_features_or_normalisation_are_refused() -> None:
         ForecastObservation(env, model)
 
 
+def test_other_assets_are_refused() -> None:
+    model = make_forecaster()
+    market = make_market(120, 3, ohlc=False).select(["A2", "A1", "A0"])
+    with pytest.raises(ConfigError, match=r"env trades \['A2', 'A1', 'A0'\] but the forecaster was trained on"):
+        ForecastObservation(PortfolioEnv(market, **model.env_kwargs()), model)
+
+
 def test_ppo_with_window_extractor_reads_the_forecast_key() -> None:
     from stable_baselines3 import PPO
 
