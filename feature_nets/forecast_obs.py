@@ -6,18 +6,15 @@ read no more of the future than the window does. The forecaster is trained on th
 training split only (:func:`feature_nets.forecasters.train_forecaster`); build the env with
 ``forecaster.env_kwargs()`` so that the window holds the features the model was trained on.
 
-==============  ==========  ===========  =====================================================
-key             shape       range        unit
-==============  ==========  ===========  =====================================================
-``forecast``    ``(N,)``    ``[-10, 10]`` regression: predicted ``r[t+1]`` in training-split sd
-                                          units, ``(r_hat - mean) / sd`` per asset, clipped;
-                            ``[0, 1]``    classification: probability that ``r[t+1] > 0``
-==============  ==========  ===========  =====================================================
+``forecast``, shape ``(N,)``, float32:
+
+* regression: predicted ``r[t+1]`` per asset in training-split sd units,
+  ``(r_hat - mean) / sd``, clipped to ``[-10, 10]``;
+* classification: the probability that ``r[t+1] > 0``, in ``[0, 1]``.
 
 :class:`feature_nets.extractors.WindowExtractor` joins every extra 1-D key to the weights,
 so SB3 agents use the forecast with no other change.
 
->>> from feature_nets.encoders import WindowEncoder
 >>> from feature_nets.forecasters import ForecastNet, Forecaster
 >>> from tradegym.data import load
 >>> from tradegym.envs.portfolio import PortfolioEnv
