@@ -1,4 +1,4 @@
-"""Torch models over tradegym observations (layer 2): sequence encoders and SB3 extractors.
+"""Torch models over tradegym observations (layer 2): encoders, SB3 extractors, forecasters.
 
 Nothing here is imported by ``tradegym``; see ARCHITECTURE.md for the layering.
 """

@@ -3,6 +3,9 @@
 :class:`WindowExtractor` encodes the ``window`` ``(B, W, N, K)`` with a
 :class:`~feature_nets.encoders.WindowEncoder` and joins the current ``weights`` ``(B, A)``:
 ``concat(WindowEncoder(window) (B, D), weights (B, A)) -> Linear -> ReLU -> (B, features_dim)``.
+Any other 1-D ``Box`` keys of the observation (such as the ``forecast`` that
+:class:`~feature_nets.forecast_obs.ForecastObservation` adds) are joined after the weights,
+in sorted key order.
 SB3's policy and value heads follow it. It plugs in where SB3 expects it, through
 ``policy_kwargs`` with the ``"MultiInputPolicy"`` of PPO (continuous ``PortfolioEnv``),
 DQN (``PortfolioDiscreteEnv``) and, from sb3-contrib, RecurrentPPO's ``"MultiInputLstmPolicy"``
@@ -44,11 +47,12 @@ from feature_nets.encoders import WindowEncoder
 from tradegym.errors import ConfigError
 
 
-def _portfolio_spaces(observation_space: Any) -> tuple[spaces.Box, spaces.Box]:
-    """The ``window`` ``(W, N, K)`` and ``weights`` ``(A,)`` boxes of a PortfolioEnv space.
+def _portfolio_spaces(observation_space: Any) -> tuple[spaces.Box, spaces.Box, dict[str, int]]:
+    """The ``window`` ``(W, N, K)`` and ``weights`` ``(A,)`` boxes, and ``{key: size}`` of extra 1-D boxes.
 
     Raises:
-        ConfigError: not a Dict with those two keys and ranks, naming what was found.
+        ConfigError: not a Dict with those two keys and ranks, or an extra key that is not
+            a 1-D Box, naming what was found.
     """
     expected = ("WindowExtractor needs a Dict observation space with 'window' Box (W, N, K) and "
                 "'weights' Box (A,), as PortfolioEnv gives")
@@ -64,7 +68,14 @@ def _portfolio_spaces(observation_space: Any) -> tuple[spaces.Box, spaces.Box]:
         raise ConfigError(f"{expected}; got window {window!r}")
     if not isinstance(weights, spaces.Box) or len(weights.shape) != 1:
         raise ConfigError(f"{expected}; got weights {weights!r}")
-    return window, weights
+    extra = {}
+    for key in sorted(set(observation_space.spaces) - {"window", "weights"}):
+        box = observation_space[key]
+        if not isinstance(box, spaces.Box) or len(box.shape) != 1:
+            raise ConfigError(f"WindowExtractor joins extra observation keys only as 1-D Boxes; "
+                              f"{key!r} is {box!r}: {hint}")
+        extra[key] = box.shape[0]
+    return window, weights, extra
 
 
 class WindowExtractor(BaseFeaturesExtractor):
@@ -93,18 +104,19 @@ class WindowExtractor(BaseFeaturesExtractor):
     def __init__(self, observation_space: spaces.Dict, encoder: str = "lstm", hidden_size: int = 32,
                  features_dim: int = 64, asset_mode: str = "shared",
                  encoder_kwargs: dict[str, Any] | None = None) -> None:
-        window_space, weights_space = _portfolio_spaces(observation_space)
+        window_space, weights_space, self.extra_sizes = _portfolio_spaces(observation_space)
         if int(features_dim) != features_dim or features_dim < 1:
             raise ConfigError(f"features_dim must be an integer >= 1, got {features_dim!r}")
         super().__init__(observation_space, features_dim)
         w, n, k = window_space.shape
         self.encoder = WindowEncoder(encoder, w, n, k, hidden_size=hidden_size, asset_mode=asset_mode,
                                      **dict(encoder_kwargs or {}))
-        self.head = nn.Sequential(nn.Linear(self.encoder.output_dim + weights_space.shape[0], features_dim),
-                                  nn.ReLU())
+        joined = self.encoder.output_dim + weights_space.shape[0] + sum(self.extra_sizes.values())
+        self.head = nn.Sequential(nn.Linear(joined, features_dim), nn.ReLU())
 
     def forward(self, observations: dict[str, Tensor]) -> Tensor:
-        """``{"window": (B, W, N, K), "weights": (B, A)} -> (B, features_dim)``."""
+        """``{"window": (B, W, N, K), "weights": (B, A), extra 1-D keys (B, E)} -> (B, features_dim)``."""
         code = self.encoder(observations["window"])  # (B, D)
-        joined = torch.cat([code, observations["weights"].to(code.dtype)], dim=1)  # (B, D + A)
+        parts = [code] + [observations[key].to(code.dtype) for key in ("weights", *self.extra_sizes)]
+        joined = torch.cat(parts, dim=1)  # (B, D + A + sum E)
         return self.head(joined)  # (B, features_dim)

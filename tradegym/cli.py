@@ -10,6 +10,7 @@
     tradegym configs
     tradegym data list
     tradegym data show NAME
+    tradegym forecast train|evaluate ...   (see tradegym.cli_forecast)
 
 Bad input (any ``ValueError``, which every tradegym error is) prints ``error: ...`` to
 stderr and exits with code 2, as argparse does for bad arguments.
@@ -345,6 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     show = data_commands.add_parser("show", help="load a source and describe it")
     show.add_argument("name", help="source name, e.g. sp500_stocks")
     show.set_defaults(func=_cmd_data_show)
+
+    from tradegym.cli_forecast import add_forecast_parser
+
+    add_forecast_parser(commands)
     return parser
 
 

@@ -19,7 +19,7 @@ from tradegym.data.synthetic import (
 from tradegym.errors import ConfigError, DataError
 
 OHLCV = ("open", "high", "low", "close", "volume")
-SYNTHETIC = {"gbm": ("close",), "regime": ("close",), "planted": OHLCV}
+SYNTHETIC = {"gbm": ("close",), "regime": ("close",), "planted": OHLCV, "ar1": ("close",)}
 
 
 def log_returns(data: MarketData) -> np.ndarray:
@@ -212,3 +212,18 @@ def test_oracle_policy_refuses_batches_and_non_portfolio_envs():
         policy.predict({"weights": np.zeros((2, 4))})
     with pytest.raises(ConfigError, match="OraclePolicy needs a single portfolio env with data"):
         OraclePolicy(type("Env", (), {"unwrapped": object()})())
+
+
+# ---------------------------------------------------------------------- ar1
+def test_ar1_returns_have_the_planted_coefficient():
+    data = load("ar1", n_assets=4, n_bars=6000, phi=0.4, seed=3)
+    r = log_returns(data)  # (T-1, N)
+    x, y = r[:-1].ravel(), r[1:].ravel()
+    slope = np.cov(x, y)[0, 1] / x.var(ddof=1)
+    assert abs(slope - 0.4) < 0.03
+    assert data.meta["r2_max"] == pytest.approx(0.16)
+
+
+def test_ar1_rejects_a_nonstationary_coefficient():
+    with pytest.raises(ConfigError, match=r"phi must be in \(-1, 1\) \(keeps the AR\(1\) stationary\), got 1.0"):
+        load("ar1", phi=1.0)

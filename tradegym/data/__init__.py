@@ -21,6 +21,7 @@ name                what
 ``gbm``             geometric Brownian motion
 ``regime``          regime-switching GARCH-like market: fat tails, volatility clustering
 ``planted``         returns partly predictable from the observation, with an oracle policy
+``ar1``             AR(1) log returns with a known coefficient (forecaster benchmarks)
 ==================  =========================================================================
 """
 
@@ -43,6 +44,7 @@ for _name, _spec in {
     "gbm": "tradegym.data.synthetic:gbm",
     "regime": "tradegym.data.synthetic:regime_switching",
     "planted": "tradegym.data.synthetic:planted_signal",
+    "ar1": "tradegym.data.synthetic:ar1_returns",
 }.items():
     SOURCES.add_lazy(_name, _spec)
 

@@ -1,4 +1,4 @@
-r"""Synthetic markets: GBM, regime-switching GARCH, and a planted learnable signal.
+r"""Synthetic markets: GBM, regime-switching GARCH, a planted learnable signal, and AR(1) returns.
 
 Every generator returns :class:`~tradegym.data.MarketData` on a business-day calendar
 (``pd.bdate_range(start, periods=n_bars)``) with symbols ``S00, S01, ...``, ``name`` equal
@@ -267,6 +267,57 @@ def planted_signal(
     meta["oracle"] = {"kind": "planted", "phi": phi, "lookback": lookback, "mu": mu}
     bars = r_id, np.full_like(r_id, sigma**2)
     return _market("planted", log_close, dates, meta, bars, rng)
+
+
+def ar1_returns(
+    n_assets: int = 5,
+    n_bars: int = 2500,
+    *,
+    phi: float = 0.5,
+    sigma: float = 0.01,
+    mu: float = 0.0,
+    seed: int | None = 0,
+    start: str = "2000-01-03",
+) -> MarketData:
+    """Close-only market whose log returns are a stationary AR(1) with a known coefficient.
+
+    ``r[t, i] = mu + phi (r[t-1, i] - mu) + sigma eps[t, i]`` with ``eps ~ N(0, 1)`` iid and
+    ``r[0]`` drawn from the stationary law ``N(mu, sigma^2 / (1 - phi^2))``. The best
+    one-step forecast is ``mu + phi (r[t] - mu)``; its population R^2 is ``phi^2``, the
+    ceiling any forecaster of next-bar returns can reach here (``meta["r2_max"]``).
+
+    Args:
+        n_assets: ``N >= 1`` independent assets.
+        n_bars: ``T >= 2``.
+        phi: AR coefficient in (-1, 1).
+        sigma: per-bar sd of the innovation, ``> 0``.
+        mu: per-bar mean log return.
+        seed: seed of ``np.random.default_rng``.
+        start: first date of the business-day calendar.
+
+    Returns:
+        MarketData ``(T, N, 1)`` named ``"ar1"``.
+
+    Raises:
+        ConfigError: an argument is out of range (the message names it).
+
+    >>> data = ar1_returns(n_assets=2, n_bars=400, phi=0.5, seed=0)
+    >>> data.fields, data.meta["r2_max"]
+    (('close',), 0.25)
+    """
+    dates = _calendar(n_assets, n_bars, start)
+    _check("phi", phi, -1 < phi < 1, "in (-1, 1) (keeps the AR(1) stationary)")
+    _check("sigma", sigma, sigma > 0, "> 0")
+    _check("mu", mu, math.isfinite(mu), "finite")
+    rng = np.random.default_rng(seed)
+    eps = sigma * rng.standard_normal((n_bars, n_assets))  # (T, N)
+    r = np.empty_like(eps)
+    r[0] = mu + eps[0] / math.sqrt(1 - phi**2)
+    for t in range(1, n_bars):
+        r[t] = mu + phi * (r[t - 1] - mu) + eps[t]
+    meta = _meta("ar1", seed, dict(phi=phi, sigma=sigma, mu=mu))
+    meta["r2_max"] = phi**2
+    return _market("ar1", np.cumsum(r, axis=0), dates, meta, None, rng)
 
 
 # ---------------------------------------------------------------------- oracle
