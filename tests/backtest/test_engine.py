@@ -235,3 +235,32 @@ def test_table_and_metric_files(close_only: MarketData, tmp_path) -> None:
     assert records[0]["sharpe"] is None  # undefined for a constant series: null, not NaN
     assert records[1]["execution"] == "next_close" and records[1]["cost_rate"] == COST_RATE
     assert pd.read_csv(csv_path)["policy"].tolist() == ["cash", "equal_weight"]
+
+
+def test_policies_see_the_observation_of_a_wrapped_env(close_only: MarketData) -> None:
+    """An env id may build a wrapped env (an extra feature): the policy gets the wrapped obs."""
+    seen: list[set] = []
+
+    def policy(obs):
+        seen.append(set(obs))
+        return np.zeros(obs["weights"].shape, np.float32)
+
+    result = backtest(policy, close_only, env_id=f"{__name__}:flagged_env", env_kwargs=ENV_KWARGS)
+    assert seen and all(keys == {"window", "weights", "flag"} for keys in seen)
+    assert len(result.returns) == len(seen)
+
+
+def flagged_env(**kwargs):
+    """A PortfolioEnv whose observations carry one extra key."""
+    import gymnasium as gym
+
+    class Flag(gym.ObservationWrapper):
+        def __init__(self, env):
+            super().__init__(env)
+            self.observation_space = gym.spaces.Dict(
+                {**env.observation_space.spaces, "flag": gym.spaces.Box(0, 1, (1,), np.float32)})
+
+        def observation(self, obs):
+            return {**obs, "flag": np.ones(1, np.float32)}
+
+    return Flag(PortfolioEnv(**kwargs))

@@ -142,8 +142,11 @@ def backtest(
 
         policy = make_baseline(policy)
     label = name or policy_name(policy)
-    env = make(env_id, data=data, start="first", **kwargs).unwrapped
-    obs, info = env.reset(options={"start": _start_index(env, start)})
+    # Policies step the env as made (observation wrappers such as a forecast feature or a
+    # compressed state included); baselines trade on the unwrapped env's weights directly.
+    wrapped = make(env_id, data=data, start="first", **kwargs)
+    env = wrapped.unwrapped
+    obs, info = wrapped.reset(options={"start": _start_index(env, start)})
     chooser = getattr(policy, "target_weights", None)
     predictor = None if callable(chooser) else as_policy(policy)
     dates, values, weights = [info["date"]], [info["value"]], [info["weights"]]
@@ -159,7 +162,7 @@ def backtest(
             action, state = predictor.predict(
                 obs, state=state, episode_start=episode_start, deterministic=True
             )
-            obs, _, terminated, truncated, info = env.step(action)
+            obs, _, terminated, truncated, info = wrapped.step(action)
         dates.append(info["date"])
         values.append(info["value"])
         weights.append(info["weights"])
