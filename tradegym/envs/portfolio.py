@@ -229,7 +229,7 @@ class PortfolioEnv(gym.Env):
                 f"target weights have shape {weights.shape}, expected ({self.n_slots},) = N+1 "
                 f"weights, cash first, {self._where()}"
             )
-        with np.errstate(over="ignore"):  # 1e308 + 1e308 is inf, and the check below says so
+        with np.errstate(over="ignore", invalid="ignore"):  # inf or nan sums: the check says so
             total = weights.sum()
         if not np.isfinite(weights).all() or (weights < 0).any() or abs(total - 1) > 1e-9:
             raise ValueError(
