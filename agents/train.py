@@ -165,6 +165,13 @@ def train(
         run = RunDir.create(runs_root, cfg.name, kind="agent", path=run_dir)
     run.write_yaml("config.yaml", cfg.to_dict())
     set_random_seed(cfg.train.seed)
+    if cfg.train.torch_threads < 0:
+        raise ConfigError(
+            f"train.torch_threads must be >= 0 (0: torch's default), got {cfg.train.torch_threads}")
+    if cfg.train.torch_threads:
+        import torch
+
+        torch.set_num_threads(cfg.train.torch_threads)
 
     # 2. data, split by date; the test split is never touched here
     data, split = load_data(cfg)
