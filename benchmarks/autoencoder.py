@@ -39,6 +39,7 @@ from feature_nets.autoencoder import (
     train_autoencoder,
 )
 from feature_nets.autoencoder_eval import plot_error_vs_code_size, plot_reconstructions
+from feature_nets.forecasters import make_windows
 from tradegym.io import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -213,6 +214,46 @@ def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str])
     print("\n".join(text))
 
 
+# ---------------------------------------------------------------------- probe
+def bench_probe(seed: int, code_size: int) -> None:
+    """How much of the planted signal a linear read-out finds in the code, the window, PCA."""
+    from learnability import MARKET
+
+    from tradegym.data.synthetic import planted_expected_returns
+
+    data = {"source": "planted", "kwargs": {**MARKET, "seed": seed}}
+    model = {"kind": "mlp", "code_size": code_size, "window_bars": 10}
+    with tempfile.TemporaryDirectory() as tmp:
+        ae = train_autoencoder({"data": data, "model": model, "fit": {"progress_bar": False, "seed": seed}},
+                               run_dir=Path(tmp) / "ae", echo=lambda _: None)
+    cfg = load_autoencoder_config({"data": data, "model": model})
+    split, names, _ = split_windows(cfg)
+    # Row t of planted_expected_returns is E[intraday return of bar t+1 | bars <= t]: the signal.
+    sets = [make_windows(part, 10, names) for part in (split.train, split.test)]
+    targets = [planted_expected_returns(ws.market)[ws.rows] for ws in sets]  # (M, N)
+    train_x, test_x = (np.asarray(ws.windows) for ws in sets)
+    inputs = {
+        f"autoencoder code (C = {code_size})": (ae.autoencoder.encode(train_x),
+                                                ae.autoencoder.encode(test_x)),
+        f"PCA (C = {code_size})": (ae.pca.encode(train_x), ae.pca.encode(test_x)),
+        "full window (350)": (train_x.reshape(len(train_x), -1), test_x.reshape(len(test_x), -1)),
+        "last bar only (35)": (train_x[:, -1].reshape(len(train_x), -1),
+                               test_x[:, -1].reshape(len(test_x), -1)),
+    }
+    lines = ["## Where the planted signal goes", "",
+             f"Test R² of a least-squares read-out (fitted on train) of the oracle's expected next intraday "
+             f"return per asset, planted market seed {seed}, window 10:", "", "```"]
+    for name, (a, b) in inputs.items():
+        a1 = np.c_[a, np.ones(len(a))]
+        coef, *_ = np.linalg.lstsq(a1, targets[0], rcond=None)
+        pred = np.c_[b, np.ones(len(b))] @ coef
+        r2 = 1 - ((targets[1] - pred) ** 2).sum() / ((targets[1] - targets[1].mean(0)) ** 2).sum()
+        lines.append(f"{name:32s} R² {r2:6.3f}")
+    lines.append("```")
+    write_section("probe", "\n".join(lines))
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="part", required=True)
@@ -229,12 +270,17 @@ def main() -> None:
     ppo.add_argument("--code-size", type=int, default=32)
     ppo.add_argument("--arms", nargs="+", default=["full", "compressed", "finetuned"],
                      choices=["full", "compressed", "finetuned"])
+    probe = sub.add_parser("probe", help="linear read-out of the planted signal from code vs window")
+    probe.add_argument("--seed", type=int, default=0)
+    probe.add_argument("--code-size", type=int, default=32)
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.part == "mse":
         if args.quick:
             args.markets, args.kinds, args.max_epochs = ["regime"], ["mlp"], 3
         bench_mse(args.markets, args.kinds, list(SIZES), args.max_epochs, args.seq_epochs)
+    elif args.part == "probe":
+        bench_probe(args.seed, args.code_size)
     else:
         if args.quick:
             args.seeds, args.timesteps = args.seeds[:1], 6_000
