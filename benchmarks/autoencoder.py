@@ -210,7 +210,7 @@ def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str])
             "`agents.train` call (validation backtests included), autoencoder training excluded: "
             f"{np.mean(ae_s):.0f} s per seed, its validation MSE {np.mean(ae_ratio):.3f} of PCA's.", "",
             "```", *table, "```"]
-    write_section("ppo", "\n".join(text))
+    write_section(f"ppo_c{code_size}", "\n".join(text))
     print("\n".join(text))
 
 
@@ -250,7 +250,7 @@ def bench_probe(seed: int, code_size: int) -> None:
         r2 = 1 - ((targets[1] - pred) ** 2).sum() / ((targets[1] - targets[1].mean(0)) ** 2).sum()
         lines.append(f"{name:32s} R² {r2:6.3f}")
     lines.append("```")
-    write_section("probe", "\n".join(lines))
+    write_section(f"probe_c{code_size}", "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -10,7 +10,10 @@ squeezes it into a code of ``C`` numbers for the whole window, all assets togeth
   with the assets as channels (``WindowEncoder(asset_mode="flatten")``),
   ``(B, W, N*K) -> (B, H) -> Linear -> (B, C)``.
 
-Both decode with ``(B, C) -> Linear -> ReLU -> Linear -> (B, W*N*K) -> (B, W, N, K)``. The
+Both decode with ``(B, C) -> Linear -> ReLU -> Linear -> (B, W*N*K) -> (B, W, N, K)``. With
+``linear_path=True`` (the default) a linear encoder ``(D, C)`` and decoder ``(C, D)`` run beside
+those halves, set to the training PCA, and the halves' last layers start at zero: training
+starts from PCA's reconstruction and learns the nonlinear residual. The
 code size is the total over assets, so it compares at equal dimension with :class:`PCA`
 (numpy SVD of the centred, flattened training windows). Inputs are centred on the
 training-split mean window before encoding, as PCA centres them. ``noise_std > 0`` trains a
