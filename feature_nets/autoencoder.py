@@ -324,9 +324,12 @@ class Autoencoder:
                               "trained on; build the env or windows with autoencoder.env_kwargs()")
         return arr
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _apply(self, fn: Callable[[Tensor], Tensor], arr: np.ndarray, batch_size: int) -> np.ndarray:
-        self.net.eval()
+        if self.net.training:
+            self.net.eval()
+        if len(arr) <= batch_size:  # one forward: the per-step path of the compressed env
+            return fn(torch.from_numpy(np.ascontiguousarray(arr))).numpy()
         return np.concatenate([fn(torch.from_numpy(np.ascontiguousarray(arr[lo : lo + batch_size]))).numpy()
                                for lo in range(0, len(arr), batch_size)])
 
