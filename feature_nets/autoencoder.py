@@ -239,6 +239,10 @@ class WindowAutoencoder(nn.Module):
         self.kind, self.window_shape, self.code_size = kind, window_shape, int(code_size)
         self.hidden_size, self.noise_std = int(hidden_size), float(noise_std)
         self.register_buffer("mean", torch.zeros(window_shape))  # (W, N, K), the training mean window
+        # Training-split mean and sd of each code component (set after training): agents see
+        # standardised codes, as they see z-scored features, whatever the components' scales.
+        self.register_buffer("code_mean", torch.zeros(code_size))  # (C,)
+        self.register_buffer("code_std", torch.ones(code_size))  # (C,)
         temporal = KINDS[kind]
         if temporal is None:
             self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(d, hidden_size), nn.ReLU(),
@@ -272,6 +276,10 @@ class WindowAutoencoder(nn.Module):
             x = x + self.noise_std * torch.randn_like(x)
         code = self.encoder(x)  # (B, C)
         return code + self.project(x.reshape(len(x), -1)) if self.linear_path else code  # (B, C)
+
+    def state(self, window: Tensor) -> Tensor:
+        """Standardised code, what agents observe: ``(encode(window) - code_mean) / code_std``, ``(B, C)``."""
+        return (self.encode(window) - self.code_mean) / self.code_std  # (B, C)
 
     def decode(self, code: Tensor) -> Tensor:
         """``(B, C) -> (B, W, N, K)``."""
@@ -341,6 +349,18 @@ class Autoencoder:
         """
         arr = self._check(windows)
         out = self._apply(self.net.encode, arr, batch_size)  # (B, C)
+        return out[0] if np.ndim(windows) == 3 else out
+
+    def state(self, windows: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+        """Standardised codes ``(B, C)`` or ``(C,)``, what the compressed observation holds.
+
+        Each component is centred and scaled by its training-split mean and sd, so the
+        policy reads unit-scale inputs (PCA-like codes range over several orders of variance).
+
+        Raises:
+            ConfigError: windows of another ``(W, N, K)`` than the model was trained on.
+        """
+        out = self._apply(self.net.state, self._check(windows), batch_size)  # (B, C)
         return out[0] if np.ndim(windows) == 3 else out
 
     def reconstruct(self, windows: np.ndarray, batch_size: int = 2048) -> np.ndarray:
@@ -444,6 +464,9 @@ def train_autoencoder(
     wall_s = time.perf_counter() - started
 
     # 5. save the best weights, the PCA yardstick and the history
+    codes = model.encode(train)  # (M, C), the best weights
+    net.code_mean.copy_(torch.from_numpy(codes.mean(axis=0)))
+    net.code_std.copy_(torch.from_numpy(np.maximum(codes.std(axis=0), 1e-6)))
     save_autoencoder(run, model, pca)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, ["epoch", "train_loss", "val_loss"])

@@ -16,7 +16,8 @@ directory), all reading the code from the observation's own ``window`` (features
 ==============  ==========  ===========  ==================================================
 key             shape       range        unit
 ==============  ==========  ===========  ==================================================
-``code``        ``(C,)``    ``±1000``    the encoder's code of the window (float32, clipped)
+``code``        ``(C,)``    ``±1000``    the encoder's code of the window, standardised by the
+                                         training split's mean and sd per component (float32)
 ``weights``     ``(A,)``    ``[0, 1]``   current weights, cash first, as in PortfolioEnv
 ==============  ==========  ===========  ==================================================
 
@@ -97,9 +98,9 @@ def compressed_space(space: spaces.Dict, model: Autoencoder) -> spaces.Dict:
 
 
 def compress(observation: dict[str, np.ndarray], model: Autoencoder) -> dict[str, np.ndarray]:
-    """The observation with ``window`` replaced by its code ``(C,)`` float32."""
+    """The observation with ``window`` replaced by its standardised code ``(C,)`` float32."""
     out = {k: v for k, v in observation.items() if k != "window"}
-    code = np.clip(model.encode(observation["window"]), -CODE_BOUND, CODE_BOUND).astype(np.float32)
+    code = np.clip(model.state(observation["window"]), -CODE_BOUND, CODE_BOUND).astype(np.float32)
     return {"code": code, **out}
 
 
@@ -206,7 +207,7 @@ class CompressedExtractor(BaseFeaturesExtractor):
 
     def forward(self, observations: dict[str, Tensor]) -> Tensor:
         """``{"window": (B, W, N, K), "weights": (B, A), ...} -> (B, C + A + E)``."""
-        code = self.autoencoder.encode(observations["window"]).clamp(-CODE_BOUND, CODE_BOUND)  # (B, C)
+        code = self.autoencoder.state(observations["window"]).clamp(-CODE_BOUND, CODE_BOUND)  # (B, C)
         return torch.cat([code, *(observations[k].to(code.dtype) for k in self.keys)], dim=1)
 
 

@@ -122,11 +122,21 @@ def test_train_save_load_round_trip(tmp_path) -> None:
     loaded = load_autoencoder(tmp_path / "run")
     x = np.random.default_rng(0).normal(size=(3, 5, 2, 3)).astype(np.float32)
     np.testing.assert_array_equal(loaded.encode(x), result.autoencoder.encode(x))
+    np.testing.assert_array_equal(loaded.state(x), result.autoencoder.state(x))
+    train_codes = result.autoencoder.state(_train_windows(result))
+    np.testing.assert_allclose(train_codes.mean(0), 0, atol=1e-4)
+    np.testing.assert_allclose(train_codes.std(0), 1, atol=1e-3)
     assert loaded.env_kwargs() == {"window_bars": 5, "features": list(FEATURES), "normalize": "rolling"}
     np.testing.assert_array_equal(load_pca(tmp_path / "run").components, result.pca.components)
     (tmp_path / "run" / "model.pt").write_bytes(b"tampered")
     with pytest.raises(CacheError):
         load_autoencoder(tmp_path / "run")
+
+
+def _train_windows(result) -> np.ndarray:
+    from feature_nets.forecasters import make_windows
+
+    return make_windows(result.split.train, 5, FEATURES).windows
 
 
 def test_a_code_larger_than_the_data_window_fails_before_a_run_directory(tmp_path) -> None:
@@ -155,7 +165,7 @@ def test_code_is_the_encoder_output_on_the_current_window() -> None:
     plain = PortfolioEnv(make_market(120, 3, ohlc=False), **model.env_kwargs())
     window = plain.reset(seed=3)[0]["window"]
     env = CompressedPortfolioEnv(make_market(120, 3, ohlc=False), autoencoder=model)
-    np.testing.assert_array_equal(env.reset(seed=3)[0]["code"], model.encode(window))
+    np.testing.assert_array_equal(env.reset(seed=3)[0]["code"], model.state(window))
 
 
 def test_another_window_shape_is_refused_naming_both_shapes() -> None:
@@ -212,7 +222,7 @@ def test_finetuning_extractor_starts_from_the_pretrained_encoder_and_learns() ->
     obs = env.reset(seed=0)[0]
     with torch.no_grad():
         code = extractor({k: torch.as_tensor(v)[None] for k, v in obs.items()})[0, :4].numpy()
-    np.testing.assert_allclose(code, model.encode(obs["window"]), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(code, model.state(obs["window"]), rtol=1e-5, atol=1e-6)
     ppo.learn(64)
     moved = any(not torch.equal(a, b) for a, b in zip(before, extractor.autoencoder.encoder.parameters(),
                                                       strict=True))
