@@ -1,4 +1,5 @@
-"""Torch models over tradegym observations (layer 2): encoders, SB3 extractors, forecasters.
+"""Torch models over tradegym observations (layer 2).
 
-Nothing here is imported by ``tradegym``; see ARCHITECTURE.md for the layering.
+Encoders, SB3 extractors, forecasters, autoencoders and the compressed observations they give
+agents. Nothing here is imported by ``tradegym``; see ARCHITECTURE.md for the layering.
 """

@@ -11,6 +11,7 @@
     tradegym data list
     tradegym data show NAME
     tradegym forecast train|evaluate ...   (see tradegym.cli_forecast)
+    tradegym autoencoder train|evaluate ...   (see tradegym.cli_autoencoder)
 
 Bad input (any ``ValueError``, which every tradegym error is) prints ``error: ...`` to
 stderr and exits with code 2, as argparse does for bad arguments.
@@ -350,6 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tradegym.cli_forecast import add_forecast_parser
 
     add_forecast_parser(commands)
+    from tradegym.cli_autoencoder import add_autoencoder_parser
+
+    add_autoencoder_parser(commands)
     return parser
 
 

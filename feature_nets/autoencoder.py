@@ -1,0 +1,447 @@
+"""Autoencoders over the env's observation windows, and the PCA yardstick they must beat.
+
+An autoencoder reads exactly what ``PortfolioEnv`` shows an agent — the window
+``(W, N, K)`` of :func:`tradegym.features.compute_features` ending at the close of bar
+``t`` (the same :func:`~feature_nets.forecasters.make_windows` as the forecasters) — and
+squeezes it into a code of ``C`` numbers for the whole window, all assets together:
+
+* ``kind="mlp"``: ``(B, W, N, K) -> (B, W*N*K) -> Linear -> ReLU -> Linear -> (B, C)``;
+* ``kind="lstm"`` / ``"conv"`` (a causal TCN): the shared temporal encoder over the window
+  with the assets as channels (``WindowEncoder(asset_mode="flatten")``),
+  ``(B, W, N*K) -> (B, H) -> Linear -> (B, C)``.
+
+Both decode with ``(B, C) -> Linear -> ReLU -> Linear -> (B, W*N*K) -> (B, W, N, K)``. With
+``linear_path=True`` (the default) a linear encoder ``(D, C)`` and decoder ``(C, D)`` run beside
+those halves, set to the training PCA, and the halves' last layers start at zero: training
+starts from PCA's reconstruction and learns the nonlinear residual. The
+code size is the total over assets, so it compares at equal dimension with :class:`PCA`
+(numpy SVD of the centred, flattened training windows). Inputs are centred on the
+training-split mean window before encoding, as PCA centres them. ``noise_std > 0`` trains a
+denoising autoencoder: Gaussian noise of that sd (in feature units) is added to the input,
+the clean window is the target. The reconstruction MSE of both is the mean over all
+``W*N*K`` values of the squared error, in the env's feature units.
+
+Honesty rules as for the forecasters: windows of each split come from features computed
+on that split alone; the centring mean and PCA are fitted on the training split; early
+stopping reads the validation split; the test split is for evaluation only.
+
+:func:`train_autoencoder` writes a run directory (``kind="autoencoder"``)::
+
+    config.yaml  data.json  model.json (shapes, features)  model.pt  best.pt  pca.npz
+    history.csv  metrics.json
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from feature_nets.encoders import WindowEncoder
+from feature_nets.fit import FitConfig, FitResult, fit, seed_everything
+from feature_nets.forecasters import ForecastDataConfig, load_market, make_windows
+from feature_nets.pca import PCA, check_code_size, reconstruction_mse
+from tradegym.config import from_dict, load_config, read_yaml, to_dict
+from tradegym.data import MarketData, Split
+from tradegym.errors import ConfigError
+from tradegym.features import auto_features
+from tradegym.registry import suggest
+from tradegym.runs import RunDir
+
+KINDS = {"mlp": None, "lstm": "lstm", "conv": "tcn"}
+"""Autoencoder kind -> the temporal encoder of its encoder half (None: a flat MLP)."""
+NORMALIZE = ("rolling", "expanding")
+
+
+# ---------------------------------------------------------------------- config
+@dataclass
+class AutoencoderModelConfig:
+    """The network, its code size, and the features it reads (those of the env it will feed)."""
+
+    kind: str = "mlp"
+    """``mlp``, or a sequence encoder: ``lstm`` or ``conv`` (causal TCN)."""
+    code_size: int = 16
+    """``C``, total over all assets; must not exceed ``W*N*K``."""
+    window_bars: int = 30
+    """``W``; the env the code feeds must use the same window."""
+    features: list[str] | str = "auto"
+    normalize: str = "rolling"
+    """The env's own causal z-scores: ``rolling`` (the env default) or ``expanding``."""
+    hidden_size: int = 128
+    noise_std: float = 0.0
+    """Denoising: sd of the Gaussian noise added to training inputs (0 = plain autoencoder)."""
+    linear_path: bool = True
+    """Add a linear encoder/decoder path initialised with the training PCA, the nonlinear layers
+    at zero: training starts from PCA's reconstruction and learns the nonlinear residual (on
+    the real data a plain autoencoder of this size does not reach PCA; see the benchmark)."""
+
+
+@dataclass
+class AutoencoderConfig:
+    """An autoencoder run: data, model, training budget."""
+
+    name: str | None = None
+    """Run name; defaults to ``autoencoder_<kind>_c<code_size>``."""
+    data: ForecastDataConfig = field(default_factory=ForecastDataConfig)
+    model: AutoencoderModelConfig = field(default_factory=AutoencoderModelConfig)
+    fit: FitConfig = field(default_factory=lambda: FitConfig(max_epochs=60, patience=6))
+
+    @property
+    def run_name(self) -> str:
+        """The run directory's name stem."""
+        return self.name or f"autoencoder_{self.model.kind}_c{self.model.code_size}"
+
+    def check(self) -> None:
+        """Raise ConfigError naming the first value that is unknown or out of range."""
+        m = self.model
+        for name, value, known in (("kind", m.kind, tuple(KINDS)), ("normalize", m.normalize, NORMALIZE)):
+            if value not in known:
+                raise ConfigError(f"unknown model.{name} {value!r}.{suggest(value, list(known))} "
+                                  f"Known: {', '.join(known)}")
+        if not m.noise_std >= 0:
+            raise ConfigError(f"model.noise_std must be >= 0, got {m.noise_std!r}")
+        self.fit.check()
+
+
+def load_autoencoder_config(source: str | Path | dict[str, Any] | None = None,
+                            overrides: Sequence[str] = ()) -> AutoencoderConfig:
+    """An :class:`AutoencoderConfig` from a YAML path or mapping plus ``a.b=value`` overrides.
+
+    Raises:
+        ConfigError: unknown key (with a suggestion) or value out of range.
+    """
+    cfg = load_config(AutoencoderConfig, source if source is not None else {}, overrides)
+    cfg.check()
+    return cfg
+
+
+# ---------------------------------------------------------------------- model
+class WindowAutoencoder(nn.Module):
+    """``(B, W, N, K) -> code (B, C) -> (B, W, N, K)``; see the module docstring for the kinds.
+
+    Args:
+        kind: ``"mlp"``, ``"lstm"`` or ``"conv"``.
+        window_shape: ``(W, N, K)``.
+        code_size: ``C``, total over assets.
+        hidden_size: ``H``, the width of the hidden layers (and of the sequence encoder).
+        noise_std: denoising noise sd, applied in training mode only.
+        linear_path: add linear maps ``(D, C)`` and ``(C, D)`` beside the nonlinear halves,
+            set by :meth:`init_from_pca`; the halves' last layers then start at zero.
+
+    Raises:
+        ConfigError: unknown kind, or ``code_size`` above ``W*N*K``.
+    """
+
+    def __init__(self, kind: str, window_shape: tuple[int, int, int], code_size: int, *,
+                 hidden_size: int = 128, noise_std: float = 0.0, linear_path: bool = False) -> None:
+        super().__init__()
+        if kind not in KINDS:
+            raise ConfigError(f"unknown autoencoder kind {kind!r}.{suggest(kind, list(KINDS))} "
+                              f"Known: {', '.join(KINDS)}")
+        window_shape = (int(window_shape[0]), int(window_shape[1]), int(window_shape[2]))
+        check_code_size(code_size, window_shape)
+        w, n, k = window_shape
+        d = w * n * k
+        self.kind, self.window_shape, self.code_size = kind, window_shape, int(code_size)
+        self.hidden_size, self.noise_std = int(hidden_size), float(noise_std)
+        self.register_buffer("mean", torch.zeros(window_shape))  # (W, N, K), the training mean window
+        # Training-split mean and sd of each code component (set after training): agents see
+        # standardised codes, as they see z-scored features, whatever the components' scales.
+        self.register_buffer("code_mean", torch.zeros(code_size))  # (C,)
+        self.register_buffer("code_std", torch.ones(code_size))  # (C,)
+        temporal = KINDS[kind]
+        if temporal is None:
+            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(d, hidden_size), nn.ReLU(),
+                                         nn.Linear(hidden_size, code_size))
+        else:
+            self.encoder = nn.Sequential(
+                WindowEncoder(temporal, w, n, k, hidden_size=hidden_size, asset_mode="flatten"),
+                nn.Linear(hidden_size, code_size))
+        self.decoder = nn.Sequential(nn.Linear(code_size, hidden_size), nn.ReLU(), nn.Linear(hidden_size, d))
+        self.linear_path = bool(linear_path)
+        if self.linear_path:
+            self.project = nn.Linear(d, code_size, bias=False)
+            self.unproject = nn.Linear(code_size, d, bias=False)
+            for last in (self.encoder[-1], self.decoder[-1]):
+                nn.init.zeros_(last.weight)
+                nn.init.zeros_(last.bias)
+
+    @torch.no_grad()
+    def init_from_pca(self, pca: PCA) -> None:
+        """Centre on PCA's mean window; with a linear path, make that path PCA's ``(C, D)`` projection."""
+        self.mean.copy_(torch.from_numpy(pca.mean.reshape(self.window_shape).astype(np.float32)))
+        if self.linear_path:
+            components = torch.from_numpy(pca.components[: self.code_size].astype(np.float32))  # (C, D)
+            self.project.weight.copy_(components)
+            self.unproject.weight.copy_(components.T)
+
+    def encode(self, window: Tensor) -> Tensor:
+        """``(B, W, N, K) -> (B, C)``; noisy input in training mode when ``noise_std > 0``."""
+        x = window - self.mean  # (B, W, N, K)
+        if self.training and self.noise_std > 0:
+            x = x + self.noise_std * torch.randn_like(x)
+        code = self.encoder(x)  # (B, C)
+        return code + self.project(x.reshape(len(x), -1)) if self.linear_path else code  # (B, C)
+
+    def state(self, window: Tensor) -> Tensor:
+        """Standardised code, what agents observe: ``(encode(window) - code_mean) / code_std``, ``(B, C)``."""
+        return (self.encode(window) - self.code_mean) / self.code_std  # (B, C)
+
+    def decode(self, code: Tensor) -> Tensor:
+        """``(B, C) -> (B, W, N, K)``."""
+        flat = self.decoder(code) + self.unproject(code) if self.linear_path else self.decoder(code)  # (B, D)
+        return flat.reshape(len(code), *self.window_shape) + self.mean  # (B, W, N, K)
+
+    def forward(self, window: Tensor) -> Tensor:
+        """Reconstruction ``(B, W, N, K) -> (B, W, N, K)``."""
+        return self.decode(self.encode(window))
+
+
+@dataclass
+class Autoencoder:
+    """A trained autoencoder with the features it reads.
+
+    Attributes:
+        net: the :class:`WindowAutoencoder` in eval mode.
+        window_bars: ``W``.
+        features: the ``K`` feature names.
+        normalize: ``"rolling"`` or ``"expanding"``.
+        symbols: the ``N`` assets, in order.
+    """
+
+    net: WindowAutoencoder
+    window_bars: int
+    features: tuple[str, ...]
+    normalize: str
+    symbols: tuple[str, ...]
+
+    @property
+    def window_shape(self) -> tuple[int, int, int]:
+        """``(W, N, K)`` the model reads."""
+        return self.net.window_shape
+
+    @property
+    def code_size(self) -> int:
+        """``C``."""
+        return self.net.code_size
+
+    def env_kwargs(self) -> dict[str, Any]:
+        """``window_bars``, ``features`` and ``normalize`` for a ``PortfolioEnv`` this model can read."""
+        return {"window_bars": self.window_bars, "features": list(self.features), "normalize": self.normalize}
+
+    def _check(self, windows: Any) -> np.ndarray:
+        arr = np.asarray(windows, dtype=np.float32)
+        arr = arr[None] if arr.ndim == 3 else arr
+        if arr.ndim != 4 or arr.shape[1:] != self.window_shape:
+            raise ConfigError(f"windows have shape {np.shape(windows)}, expected (B, W, N, K) or (W, N, K) "
+                              f"with (W, N, K) = {self.window_shape}, the shape this autoencoder was "
+                              "trained on; build the env or windows with autoencoder.env_kwargs()")
+        return arr
+
+    @torch.inference_mode()
+    def _apply(self, fn: Callable[[Tensor], Tensor], arr: np.ndarray, batch_size: int) -> np.ndarray:
+        if self.net.training:
+            self.net.eval()
+        if len(arr) <= batch_size:  # one forward: the per-step path of the compressed env
+            return fn(torch.from_numpy(np.ascontiguousarray(arr))).numpy()
+        return np.concatenate([fn(torch.from_numpy(np.ascontiguousarray(arr[lo : lo + batch_size]))).numpy()
+                               for lo in range(0, len(arr), batch_size)])
+
+    def encode(self, windows: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+        """Codes ``(B, C)`` float32 of windows ``(B, W, N, K)``, or ``(C,)`` of one window ``(W, N, K)``.
+
+        Raises:
+            ConfigError: windows of another ``(W, N, K)`` than the model was trained on.
+        """
+        arr = self._check(windows)
+        out = self._apply(self.net.encode, arr, batch_size)  # (B, C)
+        return out[0] if np.ndim(windows) == 3 else out
+
+    def state(self, windows: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+        """Standardised codes ``(B, C)`` or ``(C,)``, what the compressed observation holds.
+
+        Each component is centred and scaled by its training-split mean and sd, so the
+        policy reads unit-scale inputs (PCA-like codes range over several orders of variance).
+
+        Raises:
+            ConfigError: windows of another ``(W, N, K)`` than the model was trained on.
+        """
+        out = self._apply(self.net.state, self._check(windows), batch_size)  # (B, C)
+        return out[0] if np.ndim(windows) == 3 else out
+
+    def reconstruct(self, windows: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+        """``(B, W, N, K) -> (B, W, N, K)`` reconstructions, float32."""
+        return self._apply(self.net, self._check(windows), batch_size)
+
+
+def _loss(model: WindowAutoencoder, x: Tensor) -> Tensor:
+    # The clean window is the target; encode() adds the denoising noise in training mode only.
+    return nn.functional.mse_loss(model(x), x)
+
+
+@dataclass
+class AutoencoderRun:
+    """What :func:`train_autoencoder` produced."""
+
+    run: RunDir
+    autoencoder: Autoencoder
+    pca: PCA
+    fit: FitResult
+    split: Split
+    metrics: dict[str, Any]
+
+
+def split_windows(cfg: AutoencoderConfig, data: MarketData | None = None
+                  ) -> tuple[Split, tuple[str, ...], list[np.ndarray]]:
+    """The configured market split by date, the feature names, and the train / val / test windows.
+
+    Each split's windows come from features computed on that split alone (as an env built on
+    it computes them): ``(M, W, N, K)`` read-only views.
+    """
+    data = data if data is not None else load_market(cfg.data)
+    m = cfg.model
+    split = data.split(cfg.data.train, cfg.data.val, min_rows=m.window_bars + 2)
+    names = auto_features(split.train) if m.features == "auto" else tuple(m.features)
+    return split, names, [make_windows(part, m.window_bars, names, m.normalize).windows for part in split]
+
+
+def train_autoencoder(
+    config: AutoencoderConfig | str | Path | dict[str, Any] | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    runs_root: str | Path = "runs",
+    run_dir: str | Path | None = None,
+    data: MarketData | None = None,
+    pca: PCA | None = None,
+    echo: Callable[[str], Any] = print,
+) -> AutoencoderRun:
+    """Train an autoencoder into a new run directory: config -> windows -> PCA -> model -> fit -> save.
+
+    Args:
+        config: an :class:`AutoencoderConfig`, a YAML path or a mapping (defaults if ``None``).
+        overrides: ``section.key=value`` strings, e.g. ``model.code_size=8``.
+        runs_root: parent of the new run directory.
+        run_dir: an exact new run directory instead.
+        data: a market to use instead of loading ``config.data`` (benchmarks reuse one).
+        pca: a PCA already fitted on this config's training windows, with at least
+            ``code_size`` components (benchmarks fit one per market), instead of fitting it here.
+        echo: where progress lines go.
+
+    Raises:
+        ConfigError: bad config, or a code size larger than the window (``W*N*K``).
+        DataError: a split too short for the window and warm-up.
+    """
+    from tradegym.io import atomic_write
+
+    # 1. config
+    cfg = config if isinstance(config, AutoencoderConfig) else load_autoencoder_config(config, overrides)
+    if isinstance(config, AutoencoderConfig) and overrides:
+        cfg = load_autoencoder_config(to_dict(config), overrides)
+    cfg.check()
+    seed_everything(cfg.fit.seed)
+
+    # 2. data: windows per split; the mean window and PCA see the training split only
+    split, names, (train, val, _) = split_windows(cfg, data)
+    m = cfg.model
+    window_shape = tuple(train.shape[1:])
+    net = WindowAutoencoder(m.kind, window_shape, m.code_size, hidden_size=m.hidden_size,
+                            noise_std=m.noise_std, linear_path=m.linear_path)
+    pca = PCA.fit(train, m.code_size) if pca is None else pca.truncate(m.code_size)
+    net.init_from_pca(pca)
+    market = split.train
+    model = Autoencoder(net, m.window_bars, names, m.normalize, tuple(market.symbols))
+
+    # 3. run directory
+    run = RunDir.create(runs_root, cfg.run_name, kind="autoencoder", path=run_dir)
+    run.write_yaml("config.yaml", to_dict(cfg))
+    run.write_json("data.json", {
+        "description": market.describe(), "symbols": list(market.symbols),
+        "splits": {p: {"start": str(d.dates[0].date()), "end": str(d.dates[-1].date()), "rows": d.n_bars,
+                       "fingerprint": d.fingerprint()}
+                   for p, d in zip(("train", "val", "test"), split, strict=True)}})
+    run.update_marker(status="training", model_kind=m.kind, code_size=m.code_size)
+    echo(f"run {run.path}: {m.kind} autoencoder, code {m.code_size} of W*N*K = {int(np.prod(window_shape))} "
+         f"values; {len(train)} train / {len(val)} val windows of (W, N, K) = {window_shape}")
+
+    # 4. fit with early stopping on the validation reconstruction MSE
+    started = time.perf_counter()
+    tensors = [(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),) for x in (train, val)]
+    result = fit(net, tensors[0], tensors[1], _loss, cfg.fit, run=run, describe=f"{m.kind} c{m.code_size}")
+    wall_s = time.perf_counter() - started
+
+    # 5. save the best weights, the PCA yardstick and the history
+    codes = model.encode(train)  # (M, C), the best weights
+    net.code_mean.copy_(torch.from_numpy(codes.mean(axis=0)))
+    net.code_std.copy_(torch.from_numpy(np.maximum(codes.std(axis=0), 1e-6)))
+    save_autoencoder(run, model, pca)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, ["epoch", "train_loss", "val_loss"])
+    writer.writeheader()
+    writer.writerows(result.history)
+    atomic_write(run.file("history.csv"), buffer.getvalue())
+    val_pca = reconstruction_mse(val, pca.reconstruct(val))
+    metrics = {"best_epoch": result.best_epoch, "val_mse": result.best_val_loss, "val_mse_pca": val_pca,
+               "epochs": result.epochs, "stopped_early": result.stopped_early, "wall_s": round(wall_s, 2)}
+    run.write_json("metrics.json", metrics)
+    run.update_marker(status="finished")
+    echo(f"best epoch {result.best_epoch} of {result.epochs}: val MSE {result.best_val_loss:.4f} "
+         f"(PCA at the same code size {val_pca:.4f}); run directory {run.path}")
+    return AutoencoderRun(run, model, pca, result, split, metrics)
+
+
+# ---------------------------------------------------------------------- save / load
+def save_autoencoder(run: RunDir, model: Autoencoder, pca: PCA | None = None) -> None:
+    """Write ``model.pt`` (weights), ``model.json`` (shapes, features) and ``pca.npz`` into ``run``."""
+    net = model.net
+    run.save_artifact("model.pt", lambda handle: torch.save(net.state_dict(), handle))
+    run.write_json("model.json", {
+        "kind": net.kind, "window_shape": list(net.window_shape), "code_size": net.code_size,
+        "hidden_size": net.hidden_size, "noise_std": net.noise_std, "linear_path": net.linear_path,
+        "features": list(model.features),
+        "normalize": model.normalize, "symbols": list(model.symbols)})
+    if pca is not None:
+        run.save_artifact("pca.npz", lambda handle: np.savez(
+            handle, mean=pca.mean, components=pca.components, explained_variance=pca.explained_variance))
+
+
+def load_autoencoder(run_path: str | Path) -> Autoencoder:
+    """Load a trained autoencoder (CPU, eval mode) from its run directory, the weights' hash checked.
+
+    Raises:
+        ConfigError: not an autoencoder run directory.
+        CacheError: ``model.pt`` is missing or does not match its manifest hash.
+    """
+    run = RunDir.open(run_path, kind="autoencoder")
+    meta = run.read_json("model.json")
+    net = WindowAutoencoder(meta["kind"], tuple(meta["window_shape"]), meta["code_size"],
+                            hidden_size=meta["hidden_size"], noise_std=meta["noise_std"],
+                            linear_path=meta["linear_path"])
+    net.load_state_dict(torch.load(run.verify("model.pt"), map_location="cpu", weights_only=True))
+    return Autoencoder(net.eval(), meta["window_shape"][0], tuple(meta["features"]), meta["normalize"],
+                       tuple(meta["symbols"]))
+
+
+def load_pca(run_path: str | Path) -> PCA:
+    """The PCA fitted on the run's training windows (``pca.npz``, hash checked)."""
+    run = RunDir.open(run_path, kind="autoencoder")
+    meta = run.read_json("model.json")
+    with np.load(run.verify("pca.npz")) as z:
+        return PCA(z["mean"], z["components"], z["explained_variance"], tuple(meta["window_shape"]))
+
+
+def run_config(run_path: str | Path) -> AutoencoderConfig:
+    """The resolved config of an autoencoder run."""
+    run = RunDir.open(run_path, kind="autoencoder")
+    return from_dict(AutoencoderConfig, read_yaml(run.file("config.yaml")))
+
+
+__all__ = ["PCA", "Autoencoder", "AutoencoderConfig", "WindowAutoencoder", "load_autoencoder", "load_pca",
+           "reconstruction_mse", "train_autoencoder"]
