@@ -112,3 +112,20 @@ def test_forecast_env_builds_the_matching_env_by_module_attr_name() -> None:
     with pytest.raises(ConfigError, match=r"env window has shape \(W, N, K\) = \(10, 3, 3\) but"):
         make("feature_nets.forecast_obs:forecast_env", data=make_market(120, 3, ohlc=False), forecaster=model,
              window_bars=10)
+
+
+def test_an_agent_on_forecast_features_backtests_through_the_same_wrapped_env() -> None:
+    """The backtester steps the env as the id builds it, so the policy sees its forecast key."""
+    from stable_baselines3 import PPO
+
+    from feature_nets.extractors import WindowExtractor
+    from tradegym.backtest import backtest
+
+    model = make_forecaster()
+    market = make_market(120, 3, ohlc=False)
+    env = ForecastObservation(PortfolioEnv(market, **model.env_kwargs()), model)
+    ppo = PPO("MultiInputPolicy", env, n_steps=32, batch_size=32, n_epochs=1, seed=0, policy_kwargs=dict(
+        features_extractor_class=WindowExtractor, features_extractor_kwargs=dict(encoder="gru", hidden_size=8)))
+    result = backtest(ppo, market, env_id="feature_nets.forecast_obs:forecast_env",
+                      env_kwargs={"forecaster": model, "cost_rate": 0.001})
+    assert len(result.returns) > 10 and np.isfinite(result.metrics["total_return"])
