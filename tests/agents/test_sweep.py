@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -156,7 +155,7 @@ def test_two_trial_sweep_on_local_ray_writes_runs_table_best_config_and_backtest
     assert best.agent.hyperparams["learning_rate"] == load_run_config(
         out / best_trial / "config.yaml").agent.hyperparams["learning_rate"]
     assert (out / best_trial / "backtest-test" / "report.html").is_file()
-    assert (out / "ray").is_dir() and not Path("ray_results").exists()
+    assert (out / "ray" / "tiny").is_dir()  # Ray's own files stay in the output folder
     with pytest.raises(ConfigError, match="already holds trials"):
         from agents.sweep import sweep
 
