@@ -172,7 +172,11 @@ def sweep(
         trainable, param_space=search_space(cfg),
         tune_config=tune.TuneConfig(
             metric=cfg.metric, mode=cfg.mode, search_alg=_searcher(cfg), scheduler=_scheduler(cfg, base),
-            num_samples=cfg.num_samples * seeds_inside, max_concurrent_trials=cfg.max_concurrent),
+            num_samples=cfg.num_samples * seeds_inside,
+            max_concurrent_trials=cfg.max_concurrent if cfg.search == "optuna" else None,
+            # A finished trial's worker takes the next trial: no new process importing torch
+            # per trial (Ray starts a fresh one after a trial stopped early).
+            reuse_actors=True),
         # Ray's own files stay in the output folder, not in ~/ray_results.
         run_config=tune.RunConfig(name=cfg.name, storage_path=str(out / "ray"), verbose=0),
     )
@@ -223,8 +227,9 @@ def _searcher(cfg: SweepConfig) -> Any:
         from ray.tune.search.basic_variant import BasicVariantGenerator
 
         # Keep each random sample constant over the grid dimensions (the seeds among them),
-        # so that every seed of a point trains the same values.
-        return BasicVariantGenerator(constant_grid_search=True)
+        # so that every seed of a point trains the same values. Tune ignores
+        # max_concurrent_trials when given a generator: it takes the limit itself.
+        return BasicVariantGenerator(constant_grid_search=True, max_concurrent=cfg.max_concurrent or 0)
     try:
         import optuna  # noqa: F401
         from ray.tune.search import Repeater

@@ -6,7 +6,7 @@ Ray with this machine's cores; only ``max_concurrent`` differs. The wall time in
 starting Ray and one worker process per trial (importing torch), as a user sees it.
 Writes the numbers to ``benchmarks/SWEEP.md``.
 
-    python benchmarks/sweep_scaling.py [--timesteps 1024] [--out results/bench-sweep]
+    python benchmarks/sweep_scaling.py [--timesteps 2048] [--out results/bench-sweep]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def sweep_config(timesteps: int, workers: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--timesteps", type=int, default=1024, help="per trial (default: %(default)s)")
+    parser.add_argument("--timesteps", type=int, default=2048, help="per trial (default: %(default)s)")
     parser.add_argument("--out", default="results/bench-sweep")
     args = parser.parse_args()
     import ray

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from agents.config import load_run_config
-from agents.sweep import _best, _record, _scheduler, search_space
+from agents.sweep import _best, _record, _scheduler, _searcher, search_space
 from agents.sweep_config import check_trials, load_sweep_config
 from tests.agents.test_train import PPO_TINY, TINY
 from tradegym.cli import main
@@ -84,6 +84,11 @@ def test_every_seed_of_a_random_point_trains_the_same_values() -> None:
     variants = [spec for _, spec in generate_variants(search_space(cfg), constant_grid_search=True)]
     assert sorted(v["seed"] for v in variants) == [0, 1, 2]
     assert len({v[LR] for v in variants}) == 1
+
+
+def test_max_concurrent_limits_the_trials_at_once() -> None:
+    assert _searcher(load_sweep_config(tiny_sweep(max_concurrent=1))).max_concurrent == 1
+    assert _searcher(load_sweep_config(tiny_sweep())).max_concurrent == 0  # as the CPUs allow
 
 
 def test_asha_counts_timesteps_up_to_the_training_budget() -> None:
