@@ -165,25 +165,25 @@ def sweep(
     out = Path(out or Path("results/sweeps") / cfg.name).resolve()
     if out.is_dir() and any(out.glob("trial-*")):
         raise ConfigError(f"{out} already holds trials of a sweep; choose another --out or remove them")
-    trainable = tune.with_resources(tune.with_parameters(_trial, cfg=cfg, out=str(out)),
-                                    dict(cfg.resources_per_trial))
-    seeds_inside = len(cfg.seeds) if cfg.search == "optuna" else 1
-    tuner = tune.Tuner(
-        trainable, param_space=search_space(cfg),
-        tune_config=tune.TuneConfig(
-            metric=cfg.metric, mode=cfg.mode, search_alg=_searcher(cfg), scheduler=_scheduler(cfg, base),
-            num_samples=cfg.num_samples * seeds_inside,
-            max_concurrent_trials=cfg.max_concurrent if cfg.search == "optuna" else None,
-            # A finished trial's worker takes the next trial: no new process importing torch
-            # per trial (Ray starts a fresh one after a trial stopped early).
-            reuse_actors=True),
-        # Ray's own files stay in the output folder, not in ~/ray_results.
-        run_config=tune.RunConfig(name=cfg.name, storage_path=str(out / "ray"), verbose=0),
-    )
     import ray
 
     started = _start_ray(address, num_cpus)
     try:
+        trainable = tune.with_resources(tune.with_parameters(_trial, cfg=cfg, out=str(out)),
+                                        dict(cfg.resources_per_trial))
+        seeds_inside = len(cfg.seeds) if cfg.search == "optuna" else 1
+        tuner = tune.Tuner(
+            trainable, param_space=search_space(cfg),
+            tune_config=tune.TuneConfig(
+                metric=cfg.metric, mode=cfg.mode, search_alg=_searcher(cfg), scheduler=_scheduler(cfg, base),
+                num_samples=cfg.num_samples * seeds_inside,
+                max_concurrent_trials=cfg.max_concurrent if cfg.search == "optuna" else None,
+                # A finished trial's worker takes the next trial: no new process importing torch
+                # per trial (Ray starts a fresh one after a trial stopped early).
+                reuse_actors=True),
+            # Ray's own files stay in the output folder, not in ~/ray_results.
+            run_config=tune.RunConfig(name=cfg.name, storage_path=str(out / "ray"), verbose=0),
+        )
         echo(f"sweep {cfg.name}: {cfg.search} search over {', '.join(cfg.space) or 'nothing'}, "
              f"seeds {list(cfg.seeds)}, on Ray {ray.__version__} with "
              f"{int(ray.cluster_resources().get('CPU', 0))} CPUs; runs in {out}")

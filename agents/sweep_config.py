@@ -190,9 +190,18 @@ def trial_config(cfg: SweepConfig, params: Mapping[str, Any], seed: int,
 
 
 def check_trials(cfg: SweepConfig) -> RunConfig:
-    """Build the config of a representative trial (first values, low bounds) to catch bad keys early."""
-    params = {key: parse_dimension(key, spec)[1][0] for key, spec in cfg.space.items()}
-    return trial_config(cfg, params, cfg.seeds[0])
+    """Build the trial configs of every listed value and bound, to catch bad keys before Ray starts.
+
+    Returns the config of the first trial (first values, low bounds, first seed).
+
+    Raises:
+        ConfigError: a space key that is not a config key, or a value of the wrong type.
+    """
+    first = {key: parse_dimension(key, spec)[1][0] for key, spec in cfg.space.items()}
+    for key, spec in cfg.space.items():
+        for value in parse_dimension(key, spec)[1][1:]:
+            trial_config(cfg, {**first, key: value}, cfg.seeds[0])
+    return trial_config(cfg, first, cfg.seeds[0])
 
 
 __all__ = ["METRICS", "SEED", "SEARCHES", "SPACE_KINDS", "AshaConfig", "SchedulerConfig", "SweepConfig",

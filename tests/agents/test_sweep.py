@@ -51,6 +51,12 @@ def test_a_space_key_that_is_not_a_config_key_is_caught_before_ray_starts() -> N
         check_trials(cfg)
 
 
+def test_every_listed_value_is_checked_against_the_key_type() -> None:
+    cfg = load_sweep_config(tiny_sweep(space={"train.n_envs": {"choice": [2, "four"]}}))
+    with pytest.raises(ConfigError, match="train.n_envs: expected an integer, got 'four'"):
+        check_trials(cfg)
+
+
 def test_yaml_exponents_without_a_dot_are_read_as_numbers(tmp_path) -> None:
     (tmp_path / "s.yaml").write_text("base: ppo_lstm\nspace:\n  agent.hyperparams.learning_rate: "
                                      "{loguniform: [1e-5, 1e-3]}\n")
@@ -165,3 +171,18 @@ def test_two_trial_sweep_on_local_ray_writes_runs_table_best_config_and_backtest
         from agents.sweep import sweep
 
         sweep("tiny", out=out)
+
+
+def test_optuna_search_runs_each_point_once_per_seed(tmp_path) -> None:
+    pytest.importorskip("optuna")
+    from agents.sweep import sweep
+
+    cfg = load_sweep_config(tiny_sweep(name="opt", search="optuna", seeds=[0, 1], max_concurrent=2,
+                                       space={LR: {"loguniform": [1e-4, 1e-3]}}))
+    result = sweep(cfg, out=tmp_path, backtest=False, echo=lambda _: None)
+    table = result.trials.sort_values("seed")
+    assert list(table["seed"]) == [0, 1] and table["overrides"].nunique() == 1  # one point, two seeds
+    for row in table.itertuples():
+        assert load_run_config(tmp_path / row.trial / "config.yaml").train.seed == row.seed
+    assert result.best_config.agent.hyperparams["learning_rate"] == pytest.approx(
+        float(table["overrides"].iloc[0].split("=")[1]), rel=1e-3)
