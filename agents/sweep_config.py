@@ -182,6 +182,8 @@ def trial_config(cfg: SweepConfig, params: Mapping[str, Any], seed: int,
                 raise ConfigError(f"sweep {cfg.name}: space.{key}: {part!r} is not a section")
         node[last] = value
     data["train"]["seed"] = int(seed)
+    if "torch_threads" in data["train"]:  # where train() sets torch's threads itself
+        data["train"]["torch_threads"] = cfg.cpus_per_trial
     data["name"] = name or data["name"]
     try:
         return load_run_config(data)
