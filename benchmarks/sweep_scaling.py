@@ -72,7 +72,7 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     load_before = os.getloadavg()
     walls: dict[int, list[float]] = {1: [], 2: []}
-    train_s: dict[int, list[float]] = {1: [], 2: []}
+    trial_s: dict[int, list[float]] = {1: [], 2: []}
     controls = [cpu_control()]
     print(f"control: 2 processes of a pure-Python loop ran {controls[-1]:.2f}x as fast as 1", flush=True)
     for i, workers in enumerate([w for r in range(args.repeats) for w in ((1, 2) if r % 2 == 0 else (2, 1))]):
@@ -81,10 +81,10 @@ def main() -> None:
         t0 = time.perf_counter()
         result = sweep(sweep_config(args.timesteps, workers), out=out, backtest=False, echo=lambda _: None)
         walls[workers].append(time.perf_counter() - t0)
-        train_s[workers].append(float(result.trials["wall_s"].sum()))
+        trial_s[workers].append(float(result.trials["wall_s"].sum()))
         assert (result.trials["status"] == "finished").all(), result.trials
         print(f"{workers} worker(s): 8 trials in {walls[workers][-1]:.1f} s wall "
-              f"(training time summed over trials {train_s[workers][-1]:.1f} s)", flush=True)
+              f"(trial time summed over trials {trial_s[workers][-1]:.1f} s)", flush=True)
     controls.append(cpu_control())
     print(f"control: 2 processes of a pure-Python loop ran {controls[-1]:.2f}x as fast as 1", flush=True)
     load_after = os.getloadavg()
@@ -107,10 +107,10 @@ planted market of 3 assets, validation every {args.timesteps // 2} steps, no ear
 embedded Ray, `max_concurrent` 1 or 2 (runs alternating 1, 2, 2, 1, ...), one CPU and one torch
 thread per trial. Wall time includes starting Ray and its worker processes.
 
-| workers | wall s, each run | mean wall s | training s summed over trials, each run |
+| workers | wall s, each run | mean wall s | trial s summed over trials, each run |
 |---|---|---|---|
-| 1 | {each(walls[1])} | {mean[1]:.1f} | {each(train_s[1])} |
-| 2 | {each(walls[2])} | {mean[2]:.1f} | {each(train_s[2])} |
+| 1 | {each(walls[1])} | {mean[1]:.1f} | {each(trial_s[1])} |
+| 2 | {each(walls[2])} | {mean[2]:.1f} | {each(trial_s[2])} |
 
 Speed-up with 2 workers (mean wall times): **{ratio:.2f}x**. On two idle cores the ceiling is
 2x; the control (the same pure-Python loop in 1 process twice, then in 2 processes at once)
@@ -119,7 +119,7 @@ parallelism this machine actually had during the measurement.
 
 Machine: {machine} (a KVM guest). It was shared with other jobs during the measurement
 ({load}), so the two workers did not have two idle cores: the speed-up above is what this
-loaded machine gave, not what an idle one would. Summed training time grows with 2 workers
+loaded machine gave, not what an idle one would. The summed trial time grows with 2 workers
 as far as they compete with each other and the other jobs for the cores.
 """
     atomic_write(Path(__file__).with_name("SWEEP.md"), text)

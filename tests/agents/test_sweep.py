@@ -110,7 +110,7 @@ def test_asha_counts_timesteps_up_to_the_training_budget() -> None:
 def fake_result(seed, lr, sharpes, *, finished=True, error=None, index=0):
     history = pd.DataFrame({"val_sharpe": sharpes, "timesteps": [64 * (i + 1) for i in range(len(sharpes))]})
     metrics = {"trial": f"trial-{index:04d}-s{seed}", "timesteps": 64 * len(sharpes),
-               "time_total_s": 30.0, **({"finished": True, "wall_s": 12.5} if finished else {})}
+               "time_total_s": 30.0 + index, **({"finished": True} if finished else {})}
     return SimpleNamespace(config={LR: lr, "seed": seed}, metrics={} if error else metrics,
                            metrics_dataframe=None if error else history, error=error,
                            path=f"/x/_trial_1a2b3_{index:05d}_{index}_lr={lr}")
@@ -126,8 +126,8 @@ def test_best_config_is_the_best_mean_over_seeds_and_stopped_trials_are_not_rank
     ]
     records = [_record(r, cfg, tmp_path) for r in results]
     assert [r["status"] for r in records] == ["finished"] * 4 + ["stopped", "error"]
-    assert records[0]["best_val_sharpe"] == 2.0 and records[0]["wall_s"] == 12.5
-    assert records[4]["wall_s"] == 30.0 and records[5]["trial"] == "trial-0005-s1"
+    assert records[0]["best_val_sharpe"] == 2.0 and records[0]["wall_s"] == 30.0
+    assert records[4]["wall_s"] == 34.0 and records[5]["trial"] == "trial-0005-s1"
     assert records[5]["error"] == "ValueError: bad batch"
     assert records[2]["overrides"] == "agent.hyperparams.learning_rate=0.001"
     best_cfg, best_run, line = _best(records, cfg)
