@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from stable_baselines3.common.callbacks import BaseCallback
@@ -53,13 +53,15 @@ class ValidationCallback(BaseCallback):
     Records ``eval/sharpe`` and friends in TensorBoard, appends a row to ``eval.csv``, and
     saves ``best_model.zip`` when the validation Sharpe improves. ``data`` may include
     history before the validation period; ``start`` is then its first date, so the whole
-    period is traded (see :func:`tradegym.backtest.backtest`).
+    period is traded (see :func:`tradegym.backtest.backtest`). ``report``, when given, is
+    called with each metrics row after it is written (a sweep reports it to Ray Tune).
     """
 
     def __init__(self, run: RunDir, data: MarketData, env_id: str, env_kwargs: Mapping[str, Any],
-                 freq: int, start: Any = None) -> None:
+                 freq: int, start: Any = None,
+                 report: Callable[[dict[str, float]], Any] | None = None) -> None:
         super().__init__()
-        self.run, self.data, self.env_id, self.start = run, data, env_id, start
+        self.run, self.data, self.env_id, self.start, self.report = run, data, env_id, start, report
         self.env_kwargs, self.freq = dict(env_kwargs), freq
         self.best_sharpe = -math.inf
         self.rows: list[dict[str, float]] = []
@@ -104,6 +106,8 @@ class ValidationCallback(BaseCallback):
         if row["sharpe"] > self.best_sharpe:
             self.best_sharpe = row["sharpe"]
             save_model(self.run, "best_model.zip", self.model)
+        if self.report is not None:
+            self.report(dict(row))
         return row
 
     def _write_csv(self) -> None:

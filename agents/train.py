@@ -133,6 +133,7 @@ def train(
     run_dir: str | Path | None = None,
     resume: str | Path | None = None,
     echo: Callable[[str], Any] = print,
+    report: Callable[[dict[str, float]], Any] | None = None,
 ) -> TrainResult:
     """Train an agent into a run directory (or resume one); see the module docstring.
 
@@ -144,6 +145,8 @@ def train(
         run_dir: an exact new run directory instead of ``runs_root/name-timestamp``.
         resume: an existing run directory to continue from its last checkpoint.
         echo: where progress lines go.
+        report: called with each validation row (timesteps, sharpe, ...) once it is
+            recorded; a sweep reports it to Ray Tune.
 
     Raises:
         ConfigError: bad config, a resume directory that is not a tradegym run or has no
@@ -208,7 +211,8 @@ def train(
     checkpoint = CheckpointCallback(run, cfg.train.checkpoint_freq, cfg.train.keep_checkpoints)
     # Validation trades the whole val split; the train rows before it are only history.
     validation = ValidationCallback(run, data.between(None, split.val.dates[-1]), cfg.env.id,
-                                    cfg.env.env_kwargs(), cfg.train.eval_freq, start=split.val.dates[0])
+                                    cfg.env.env_kwargs(), cfg.train.eval_freq, start=split.val.dates[0],
+                                    report=report)
     remaining = max(cfg.train.total_timesteps - model.num_timesteps, 0)
     interrupted, started = False, time.perf_counter()
     start_steps = model.num_timesteps

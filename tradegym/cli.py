@@ -7,6 +7,7 @@
     tradegym train --config ppo_lstm [--set train.total_timesteps=50000 ...] | --resume RUN_DIR
     tradegym backtest RUN_DIR_OR_POLICY [--split test] [--data SPEC] [--baselines default|a,b|none]
     tradegym walkforward --config ppo_lstm [--folds 3] [--seeds 2] [--set KEY=VALUE ...]
+    tradegym sweep --config SWEEP [--set KEY=VALUE ...] [--out DIR] [--address auto|ray://HOST:10001]
     tradegym configs
     tradegym data list
     tradegym data show NAME
@@ -200,6 +201,14 @@ def _cmd_walkforward(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from agents.sweep import sweep
+
+    sweep(args.config, overrides=args.set or [], out=args.out, address=args.address,
+          num_cpus=args.num_cpus, backtest=not args.no_backtest)
+    return 0
+
+
 def _cmd_configs(args: argparse.Namespace) -> int:
     from agents.config import shipped_configs
 
@@ -335,6 +344,23 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--sliding", action="store_true",
                     help="sliding training windows (default: expanding)")
     wf.set_defaults(func=_cmd_walkforward)
+
+    sw = commands.add_parser(
+        "sweep", help="hyperparameter and seed sweep on Ray Tune (pip install 'tradegym[distributed]')",
+        description="Run a sweep file on Ray Tune: every trial is an ordinary training run in "
+                    "OUT/trial-XXXX-sSEED reporting each validation (ASHA stops trailing ones). "
+                    "Writes OUT/trials.csv and OUT/best_config.yaml and backtests the best run.")
+    sw.add_argument("--config", required=True,
+                    help="sweep YAML path or shipped sweep name (tiny, ppo_lstm_small)")
+    sw.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override of the sweep file, e.g. --set num_samples=4 (repeatable)")
+    sw.add_argument("--out", default=None, help="output folder (default: results/sweeps/NAME)")
+    sw.add_argument("--address", default=None,
+                    help="an existing Ray cluster: auto or ray://HOST:10001 (default: start Ray here)")
+    sw.add_argument("--num-cpus", type=int, default=None,
+                    help="CPUs of the Ray started here (default: all of this machine's)")
+    sw.add_argument("--no-backtest", action="store_true", help="do not backtest the best run")
+    sw.set_defaults(func=_cmd_sweep)
 
     commands.add_parser("configs", help="list the shipped agent configs").set_defaults(
         func=_cmd_configs)
