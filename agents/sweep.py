@@ -91,6 +91,9 @@ def _trial(params: dict[str, Any], *, cfg: SweepConfig, out: str) -> None:
         seed = params.pop(SEED)
     name = _trial_name(tune.get_context().get_trial_id(), seed)
     run_cfg = trial_config(cfg, params, seed, name=f"{cfg.name}-{name}")
+    # train() sets torch's threads from its config: give it the trial's CPUs.
+    run_cfg = dataclasses.replace(run_cfg, train=dataclasses.replace(
+        run_cfg.train, torch_threads=max(1, int(cfg.cpus_per_trial))))
     total = run_cfg.train.total_timesteps
 
     def report(row: Mapping[str, float]) -> None:
