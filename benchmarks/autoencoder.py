@@ -18,6 +18,11 @@ atomically) and charts to ``docs/autoencoder/``.
 
     python benchmarks/autoencoder.py mse [--quick]
     python benchmarks/autoencoder.py ppo [--quick] [--seeds 0 1 2] [--timesteps 60000]
+        [--code-size 32] [--predict-weight 0] [--arms full compressed finetuned]
+    python benchmarks/autoencoder.py probe [--seed 0] [--code-size 32] [--predict-weight 0]
+
+``--predict-weight w > 0`` trains the predictive autoencoder (``model.predict_weight``: a
+linear head on the code predicts the next-bar returns); its sections are suffixed ``_p<w>``.
 """
 
 from __future__ import annotations
@@ -130,7 +135,25 @@ def bench_mse(markets: list[str], kinds: list[str], sizes: list[int], max_epochs
 
 
 # ---------------------------------------------------------------------- ppo
-def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str]) -> None:
+def _suffix(predict_weight: float) -> str:
+    """Report-section suffix of a predictive autoencoder's results (empty for the plain one)."""
+    return f"_p{predict_weight:g}" if predict_weight > 0 else ""
+
+
+def _ae_name(predict_weight: float) -> str:
+    """How the report names the autoencoder: plain, or predictive with its weight."""
+    return (f"predictive MLP autoencoder (next-bar return head, predict_weight = {predict_weight:g})"
+            if predict_weight > 0 else "MLP autoencoder")
+
+
+def _ae_words(predict_weight: float) -> str:
+    """The possessive of :func:`_ae_name`."""
+    return (f"predictive MLP autoencoder's (next-bar return head, predict_weight = {predict_weight:g})"
+            if predict_weight > 0 else "MLP autoencoder's")
+
+
+def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str],
+              predict_weight: float = 0.0) -> None:
     from learnability import COMMON, MARKET, PPO  # this script's folder: same market and PPO settings
 
     from agents.train import load_data, load_trained, train
@@ -144,7 +167,8 @@ def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str])
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
             data = {"source": "planted", "kwargs": {**MARKET, "seed": seed}}
-            model = {"kind": "mlp", "code_size": code_size, "window_bars": 10}
+            model = {"kind": "mlp", "code_size": code_size, "window_bars": 10,
+                     "predict_weight": predict_weight}
             ae = train_autoencoder({"data": data, "model": model,
                                     "fit": {"progress_bar": False, "seed": seed, "num_threads": 1}},
                                    run_dir=Path(tmp) / f"ae-{seed}", echo=lambda _: None)
@@ -204,25 +228,26 @@ def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str])
             f"Planted market {MARKET} (market seed = training seed), window 10, 10 bps costs, "
             f"{timesteps} PPO steps with the learnability settings, best model on validation, "
             f"test split; seeds {seeds}. `full`: PPO + LSTM extractor on the (10, 5, 7) window; "
-            f"`compressed`: PPO (SB3's CombinedExtractor + MLP heads) on the frozen MLP autoencoder's "
-            f"code (C = {code_size} of 350) and the weights; `finetuned`: the same encoder inside the policy "
+            "`compressed`: PPO (SB3's CombinedExtractor + MLP heads) on the frozen "
+            f"{_ae_words(predict_weight)} code (C = {code_size} of 350) and the weights; `finetuned`: "
+            "the same encoder inside the policy "
             "(CompressedExtractor), trained with it from the pretrained weights. `train s` is the whole "
             "`agents.train` call (validation backtests included), autoencoder training excluded: "
             f"{np.mean(ae_s):.0f} s per seed, its validation MSE {np.mean(ae_ratio):.3f} of PCA's.", "",
             "```", *table, "```"]
-    write_section(f"ppo_c{code_size}", "\n".join(text))
+    write_section(f"ppo_c{code_size}{_suffix(predict_weight)}", "\n".join(text))
     print("\n".join(text))
 
 
 # ---------------------------------------------------------------------- probe
-def bench_probe(seed: int, code_size: int) -> None:
+def bench_probe(seed: int, code_size: int, predict_weight: float = 0.0) -> None:
     """How much of the planted signal a linear read-out finds in the code, the window, PCA."""
     from learnability import MARKET
 
     from tradegym.data.synthetic import planted_expected_returns
 
     data = {"source": "planted", "kwargs": {**MARKET, "seed": seed}}
-    model = {"kind": "mlp", "code_size": code_size, "window_bars": 10}
+    model = {"kind": "mlp", "code_size": code_size, "window_bars": 10, "predict_weight": predict_weight}
     with tempfile.TemporaryDirectory() as tmp:
         ae = train_autoencoder({"data": data, "model": model, "fit": {"progress_bar": False, "seed": seed}},
                                run_dir=Path(tmp) / "ae", echo=lambda _: None)
@@ -240,9 +265,14 @@ def bench_probe(seed: int, code_size: int) -> None:
         "last bar only (35)": (train_x[:, -1].reshape(len(train_x), -1),
                                test_x[:, -1].reshape(len(test_x), -1)),
     }
-    lines = ["## Where the planted signal goes", "",
+    title = "## Where the planted signal goes"
+    if predict_weight > 0:
+        title += f": predictive autoencoder (predict_weight = {predict_weight:g})"
+    lines = [title, "",
              f"Test R² of a least-squares read-out (fitted on train) of the oracle's expected next intraday "
-             f"return per asset, planted market seed {seed}, window 10:", "", "```"]
+             f"return per asset, planted market seed {seed}, window 10; the autoencoder is the "
+             f"{_ae_name(predict_weight)}, its validation reconstruction MSE "
+             f"{ae.metrics['val_mse'] / ae.metrics['val_mse_pca']:.3f} of PCA's:", "", "```"]
     for name, (a, b) in inputs.items():
         a1 = np.c_[a, np.ones(len(a))]
         coef, *_ = np.linalg.lstsq(a1, targets[0], rcond=None)
@@ -250,7 +280,7 @@ def bench_probe(seed: int, code_size: int) -> None:
         r2 = 1 - ((targets[1] - pred) ** 2).sum() / ((targets[1] - targets[1].mean(0)) ** 2).sum()
         lines.append(f"{name:32s} R² {r2:6.3f}")
     lines.append("```")
-    write_section(f"probe_c{code_size}", "\n".join(lines))
+    write_section(f"probe_c{code_size}{_suffix(predict_weight)}", "\n".join(lines))
     print("\n".join(lines))
 
 
@@ -268,11 +298,15 @@ def main() -> None:
     ppo.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ppo.add_argument("--timesteps", type=int, default=60_000)
     ppo.add_argument("--code-size", type=int, default=32)
+    ppo.add_argument("--predict-weight", type=float, default=0.0,
+                     help="model.predict_weight of the autoencoder (0: plain reconstruction)")
     ppo.add_argument("--arms", nargs="+", default=["full", "compressed", "finetuned"],
                      choices=["full", "compressed", "finetuned"])
     probe = sub.add_parser("probe", help="linear read-out of the planted signal from code vs window")
     probe.add_argument("--seed", type=int, default=0)
     probe.add_argument("--code-size", type=int, default=32)
+    probe.add_argument("--predict-weight", type=float, default=0.0,
+                       help="model.predict_weight of the autoencoder (0: plain reconstruction)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.part == "mse":
@@ -280,11 +314,11 @@ def main() -> None:
             args.markets, args.kinds, args.max_epochs = ["regime"], ["mlp"], 3
         bench_mse(args.markets, args.kinds, list(SIZES), args.max_epochs, args.seq_epochs)
     elif args.part == "probe":
-        bench_probe(args.seed, args.code_size)
+        bench_probe(args.seed, args.code_size, args.predict_weight)
     else:
         if args.quick:
             args.seeds, args.timesteps = args.seeds[:1], 6_000
-        bench_ppo(args.seeds, args.timesteps, args.code_size, args.arms)
+        bench_ppo(args.seeds, args.timesteps, args.code_size, args.arms, args.predict_weight)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,17 @@ denoising autoencoder: Gaussian noise of that sd (in feature units) is added to 
 the clean window is the target. The reconstruction MSE of both is the mean over all
 ``W*N*K`` values of the squared error, in the env's feature units.
 
+``predict_weight > 0`` makes it a predictive (supervised) autoencoder: a linear head
+``(B, C) -> (B, N)`` on the code predicts each asset's next-bar log return ``r[t+1]`` (the
+forecasters' target of :func:`~feature_nets.forecasters.make_windows`), standardised by the
+training split's per-asset mean and sd; the loss is ``recon MSE + predict_weight * pred MSE``.
+A pure reconstruction objective spends the code on the window's large-variance directions
+and treats a small predictive component (the planted market's last-bar signal) as noise;
+the head pulls it into the code. The input is still the window ending at ``t`` only, so the
+code at ``t`` reads no later data; targets of each split come from that split (the head's
+standardisation from the training split). The head is a training device: agents read
+:meth:`WindowAutoencoder.encode` / ``state`` only, never the head.
+
 Honesty rules as for the forecasters: windows of each split come from features computed
 on that split alone; the centring mean and PCA are fitted on the training split; early
 stopping reads the validation split; the test split is for evaluation only.
@@ -47,7 +58,7 @@ from torch import Tensor, nn
 
 from feature_nets.encoders import WindowEncoder
 from feature_nets.fit import FitConfig, FitResult, fit, seed_everything
-from feature_nets.forecasters import ForecastDataConfig, load_market, make_windows
+from feature_nets.forecasters import ForecastDataConfig, WindowSet, load_market, make_windows
 from feature_nets.pca import PCA, check_code_size, reconstruction_mse
 from tradegym.config import from_dict, load_config, read_yaml, to_dict
 from tradegym.data import MarketData, Split
@@ -82,6 +93,9 @@ class AutoencoderModelConfig:
     """Add a linear encoder/decoder path initialised with the training PCA, the nonlinear layers
     at zero: training starts from PCA's reconstruction and learns the nonlinear residual (on
     the real data a plain autoencoder of this size does not reach PCA; see the benchmark)."""
+    predict_weight: float = 0.0
+    """Weight of the auxiliary next-bar return prediction from the code (a linear head, MSE on
+    standardised targets) in the loss; 0 = a pure autoencoder (no head)."""
 
 
 @dataclass
@@ -108,6 +122,8 @@ class AutoencoderConfig:
                                   f"Known: {', '.join(known)}")
         if not m.noise_std >= 0:
             raise ConfigError(f"model.noise_std must be >= 0, got {m.noise_std!r}")
+        if not (m.predict_weight >= 0 and np.isfinite(m.predict_weight)):
+            raise ConfigError(f"model.predict_weight must be a finite number >= 0, got {m.predict_weight!r}")
         self.fit.check()
 
 
@@ -135,13 +151,17 @@ class WindowAutoencoder(nn.Module):
         noise_std: denoising noise sd, applied in training mode only.
         linear_path: add linear maps ``(D, C)`` and ``(C, D)`` beside the nonlinear halves,
             set by :meth:`init_from_pca`; the halves' last layers then start at zero.
+        predict_head: add ``head``, a linear ``(B, C) -> (B, N)`` next-bar return predictor on
+            the code (standardised units), for the predictive auxiliary loss; unused by
+            :meth:`encode`, :meth:`state` and :meth:`forward`.
 
     Raises:
         ConfigError: unknown kind, or ``code_size`` above ``W*N*K``.
     """
 
     def __init__(self, kind: str, window_shape: tuple[int, int, int], code_size: int, *,
-                 hidden_size: int = 128, noise_std: float = 0.0, linear_path: bool = False) -> None:
+                 hidden_size: int = 128, noise_std: float = 0.0, linear_path: bool = False,
+                 predict_head: bool = False) -> None:
         super().__init__()
         if kind not in KINDS:
             raise ConfigError(f"unknown autoencoder kind {kind!r}.{suggest(kind, list(KINDS))} "
@@ -173,6 +193,9 @@ class WindowAutoencoder(nn.Module):
             for last in (self.encoder[-1], self.decoder[-1]):
                 nn.init.zeros_(last.weight)
                 nn.init.zeros_(last.bias)
+        self.predict_head = bool(predict_head)
+        if self.predict_head:
+            self.head = nn.Linear(code_size, n)
 
     @torch.no_grad()
     def init_from_pca(self, pca: PCA) -> None:
@@ -203,6 +226,20 @@ class WindowAutoencoder(nn.Module):
     def forward(self, window: Tensor) -> Tensor:
         """Reconstruction ``(B, W, N, K) -> (B, W, N, K)``."""
         return self.decode(self.encode(window))
+
+    def reconstruct_and_predict(self, window: Tensor) -> tuple[Tensor, Tensor]:
+        """Reconstruction ``(B, W, N, K)`` and standardised next-bar return prediction ``(B, N)``.
+
+        Both from one encoding (one noise draw in training mode).
+
+        Raises:
+            ConfigError: the model has no prediction head.
+        """
+        if not self.predict_head:
+            raise ConfigError("this autoencoder has no prediction head "
+                              "(it was trained with model.predict_weight = 0)")
+        code = self.encode(window)  # (B, C)
+        return self.decode(code), self.head(code)  # (B, W, N, K), (B, N)
 
 
 @dataclass
@@ -287,6 +324,16 @@ def _loss(model: WindowAutoencoder, x: Tensor) -> Tensor:
     return nn.functional.mse_loss(model(x), x)
 
 
+def _predictive_loss(weight: float) -> Callable[[WindowAutoencoder, Tensor, Tensor], Tensor]:
+    """``recon MSE + weight * MSE(head(code), y)``; ``x`` ``(B, W, N, K)``, ``y`` ``(B, N)`` standardised."""
+
+    def loss(model: WindowAutoencoder, x: Tensor, y: Tensor) -> Tensor:
+        recon, pred = model.reconstruct_and_predict(x)
+        return nn.functional.mse_loss(recon, x) + weight * nn.functional.mse_loss(pred, y)
+
+    return loss
+
+
 @dataclass
 class AutoencoderRun:
     """What :func:`train_autoencoder` produced."""
@@ -299,6 +346,21 @@ class AutoencoderRun:
     metrics: dict[str, Any]
 
 
+def split_window_sets(cfg: AutoencoderConfig, data: MarketData | None = None
+                      ) -> tuple[Split, tuple[str, ...], list[WindowSet]]:
+    """The configured market split by date, the feature names, and the train / val / test samples.
+
+    Each split's :class:`~feature_nets.forecasters.WindowSet` comes from features computed on
+    that split alone (as an env built on it computes them): windows ``(M, W, N, K)`` ending at
+    bar ``t`` and targets ``(M, N)``, the log return ``t -> t+1`` within the same split.
+    """
+    data = data if data is not None else load_market(cfg.data)
+    m = cfg.model
+    split = data.split(cfg.data.train, cfg.data.val, min_rows=m.window_bars + 2)
+    names = auto_features(split.train) if m.features == "auto" else tuple(m.features)
+    return split, names, [make_windows(part, m.window_bars, names, m.normalize) for part in split]
+
+
 def split_windows(cfg: AutoencoderConfig, data: MarketData | None = None
                   ) -> tuple[Split, tuple[str, ...], list[np.ndarray]]:
     """The configured market split by date, the feature names, and the train / val / test windows.
@@ -306,11 +368,8 @@ def split_windows(cfg: AutoencoderConfig, data: MarketData | None = None
     Each split's windows come from features computed on that split alone (as an env built on
     it computes them): ``(M, W, N, K)`` read-only views.
     """
-    data = data if data is not None else load_market(cfg.data)
-    m = cfg.model
-    split = data.split(cfg.data.train, cfg.data.val, min_rows=m.window_bars + 2)
-    names = auto_features(split.train) if m.features == "auto" else tuple(m.features)
-    return split, names, [make_windows(part, m.window_bars, names, m.normalize).windows for part in split]
+    split, names, sets = split_window_sets(cfg, data)
+    return split, names, [ws.windows for ws in sets]
 
 
 def train_autoencoder(
@@ -349,11 +408,13 @@ def train_autoencoder(
     seed_everything(cfg.fit.seed)
 
     # 2. data: windows per split; the mean window and PCA see the training split only
-    split, names, (train, val, _) = split_windows(cfg, data)
+    split, names, (train_set, val_set, _) = split_window_sets(cfg, data)
+    train, val = train_set.windows, val_set.windows  # (M, W, N, K)
     m = cfg.model
+    predictive = m.predict_weight > 0
     window_shape = tuple(train.shape[1:])
     net = WindowAutoencoder(m.kind, window_shape, m.code_size, hidden_size=m.hidden_size,
-                            noise_std=m.noise_std, linear_path=m.linear_path)
+                            noise_std=m.noise_std, linear_path=m.linear_path, predict_head=predictive)
     pca = PCA.fit(train, m.code_size) if pca is None else pca.truncate(m.code_size)
     net.init_from_pca(pca)
     market = split.train
@@ -371,10 +432,19 @@ def train_autoencoder(
     echo(f"run {run.path}: {m.kind} autoencoder, code {m.code_size} of W*N*K = {int(np.prod(window_shape))} "
          f"values; {len(train)} train / {len(val)} val windows of (W, N, K) = {window_shape}")
 
-    # 4. fit with early stopping on the validation reconstruction MSE
+    # 4. fit with early stopping on the validation loss (reconstruction MSE, plus the weighted
+    #    prediction MSE when predictive; targets standardised by the training split's statistics)
     started = time.perf_counter()
     tensors = [(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),) for x in (train, val)]
-    result = fit(net, tensors[0], tensors[1], _loss, cfg.fit, run=run, describe=f"{m.kind} c{m.code_size}")
+    loss_fn: Callable[..., Tensor] = _loss
+    if predictive:
+        y_mean = train_set.target.mean(axis=0)  # (N,)
+        y_std = np.maximum(train_set.target.std(axis=0), 1e-12)  # (N,)
+        targets = [torch.from_numpy(((ws.target - y_mean) / y_std).astype(np.float32))
+                   for ws in (train_set, val_set)]  # (M, N) each
+        tensors = [(*t, y) for t, y in zip(tensors, targets, strict=True)]
+        loss_fn = _predictive_loss(float(m.predict_weight))
+    result = fit(net, tensors[0], tensors[1], loss_fn, cfg.fit, run=run, describe=f"{m.kind} c{m.code_size}")
     wall_s = time.perf_counter() - started
 
     # 5. save the best weights, the PCA yardstick and the history
@@ -388,11 +458,17 @@ def train_autoencoder(
     writer.writerows(result.history)
     atomic_write(run.file("history.csv"), buffer.getvalue())
     val_pca = reconstruction_mse(val, pca.reconstruct(val))
-    metrics = {"best_epoch": result.best_epoch, "val_mse": result.best_val_loss, "val_mse_pca": val_pca,
+    val_mse = reconstruction_mse(val, model.reconstruct(val)) if predictive else result.best_val_loss
+    metrics = {"best_epoch": result.best_epoch, "val_mse": val_mse, "val_mse_pca": val_pca,
                "epochs": result.epochs, "stopped_early": result.stopped_early, "wall_s": round(wall_s, 2)}
+    if predictive:
+        with torch.inference_mode():
+            pred = net.head(torch.from_numpy(model.encode(val))).numpy()  # (M, N) standardised
+        metrics["val_pred_mse"] = float(np.mean((pred - tensors[1][1].numpy()) ** 2))
+        metrics["val_loss"] = result.best_val_loss
     run.write_json("metrics.json", metrics)
     run.update_marker(status="finished")
-    echo(f"best epoch {result.best_epoch} of {result.epochs}: val MSE {result.best_val_loss:.4f} "
+    echo(f"best epoch {result.best_epoch} of {result.epochs}: val MSE {val_mse:.4f} "
          f"(PCA at the same code size {val_pca:.4f}); run directory {run.path}")
     return AutoencoderRun(run, model, pca, result, split, metrics)
 
@@ -405,6 +481,7 @@ def save_autoencoder(run: RunDir, model: Autoencoder, pca: PCA | None = None) ->
     run.write_json("model.json", {
         "kind": net.kind, "window_shape": list(net.window_shape), "code_size": net.code_size,
         "hidden_size": net.hidden_size, "noise_std": net.noise_std, "linear_path": net.linear_path,
+        "predict_head": net.predict_head,
         "features": list(model.features),
         "normalize": model.normalize, "symbols": list(model.symbols)})
     if pca is not None:
@@ -423,7 +500,7 @@ def load_autoencoder(run_path: str | Path) -> Autoencoder:
     meta = run.read_json("model.json")
     net = WindowAutoencoder(meta["kind"], tuple(meta["window_shape"]), meta["code_size"],
                             hidden_size=meta["hidden_size"], noise_std=meta["noise_std"],
-                            linear_path=meta["linear_path"])
+                            linear_path=meta["linear_path"], predict_head=meta.get("predict_head", False))
     net.load_state_dict(torch.load(run.verify("model.pt"), map_location="cpu", weights_only=True))
     return Autoencoder(net.eval(), meta["window_shape"][0], tuple(meta["features"]), meta["normalize"],
                        tuple(meta["symbols"]))

@@ -194,6 +194,8 @@ class CompressedExtractor(BaseFeaturesExtractor):
         del self.autoencoder.decoder
         if self.autoencoder.linear_path:
             del self.autoencoder.unproject
+        if self.autoencoder.predict_head:  # the predictive autoencoder's training-only head
+            del self.autoencoder.head
         self.autoencoder.requires_grad_(finetune)
 
     def apply(self, fn: Any) -> CompressedExtractor:

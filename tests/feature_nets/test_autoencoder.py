@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -31,10 +33,10 @@ TINY = {"data": {"source": "ar1", "kwargs": {"n_assets": 2, "n_bars": 600, "seed
 
 
 def make_model(kind: str = "mlp", window_bars: int = 8, n_assets: int = 3, code_size: int = 4,
-               linear_path: bool = False) -> Autoencoder:
+               linear_path: bool = False, predict_head: bool = False) -> Autoencoder:
     torch.manual_seed(0)
     net = WindowAutoencoder(kind, (window_bars, n_assets, len(FEATURES)), code_size, hidden_size=8,
-                            linear_path=linear_path)
+                            linear_path=linear_path, predict_head=predict_head)
     return Autoencoder(net.eval(), window_bars, FEATURES, "rolling", tuple(f"A{i}" for i in range(n_assets)))
 
 
@@ -195,6 +197,7 @@ def codes_up_to(market: MarketData, model: Autoencoder, t: int) -> list[tuple[in
 
 
 MODELS = {kind: make_model(kind, linear_path=True) for kind in ("mlp", "lstm", "conv")}
+MODELS["mlp-predictive"] = make_model("mlp", linear_path=True, predict_head=True)
 
 
 @settings(max_examples=15, deadline=None)
@@ -245,3 +248,85 @@ def test_agent_trains_and_backtests_on_the_compressed_env(tmp_path) -> None:
     run = train("ppo_mlp", overrides=overrides, run_dir=tmp_path / "agent", echo=lambda _: None).run
     results = evaluate_run(run.path, split="test", baselines=(), write_report=False)
     assert np.isfinite(results[0].metrics["total_return"])
+
+
+# ---------------------------------------------------------------------- predictive autoencoder
+@pytest.mark.parametrize(("t", "seed"), [(50, 1), (90, 7), (118, 3)])
+def test_predictive_code_up_to_t_ignores_later_prices(t: int, seed: int) -> None:
+    data = make_market(120, 3, ohlc=False, seed=seed % 5)
+    model = MODELS["mlp-predictive"]
+    base, moved = codes_up_to(data, model, t), codes_up_to(perturb_after(data, t, seed), model, t)
+    assert len(base) == len(moved) >= 1
+    for (i, a), (j, b) in zip(base, moved, strict=True):
+        assert i == j <= t
+        np.testing.assert_array_equal(a, b)
+
+
+def test_predictive_head_learns_the_next_return_from_the_code() -> None:
+    from feature_nets.autoencoder import _predictive_loss
+    from feature_nets.fit import FitConfig, fit
+
+    torch.manual_seed(0)
+    x = torch.randn(512, 4, 2, 3)  # (M, W, N, K)
+    y = 2.0 * x[:, -1, :, 0]  # (M, N): the "next return" is the last bar's first feature
+    net = WindowAutoencoder("mlp", (4, 2, 3), 6, hidden_size=16, predict_head=True)
+    loss = _predictive_loss(1.0)
+    net.eval()
+    with torch.no_grad():
+        before = nn_mse(net.reconstruct_and_predict(x)[1], y)
+    fit(net, (x[:384], y[:384]), (x[384:], y[384:]), loss,
+        FitConfig(max_epochs=150, patience=150, lr=3e-3, batch_size=64, progress_bar=False))
+    with torch.no_grad():
+        after = nn_mse(net.reconstruct_and_predict(x[384:])[1], y[384:])
+    assert after < 0.1 * before
+    assert net.forward(x[:2]).shape == (2, 4, 2, 3)  # forward stays the reconstruction
+
+
+def nn_mse(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(((a - b) ** 2).mean())
+
+
+def test_predictive_run_trains_saves_and_loads(tmp_path) -> None:
+    result = train_autoencoder(TINY, overrides=["model.predict_weight=0.5"], run_dir=tmp_path / "run",
+                               echo=lambda _: None)
+    net = result.autoencoder.net
+    assert net.predict_head and net.head.weight.shape == (2, 4)
+    assert np.isfinite(result.metrics["val_pred_mse"]) and result.metrics["val_mse"] > 0
+    loaded = load_autoencoder(tmp_path / "run")
+    assert loaded.net.predict_head
+    x = np.random.default_rng(0).normal(size=(3, 5, 2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.state(x), result.autoencoder.state(x))
+    space = PortfolioEnv(make_market(120, 2, ohlc=False), **loaded.env_kwargs()).observation_space
+    extractor_net = CompressedExtractor(space, autoencoder=loaded).autoencoder
+    assert not hasattr(extractor_net, "head")  # the head is a training device only
+
+
+def test_predict_weight_zero_is_the_plain_autoencoder(tmp_path) -> None:
+    plain = train_autoencoder(TINY, run_dir=tmp_path / "a", echo=lambda _: None)
+    zero = train_autoencoder(TINY, overrides=["model.predict_weight=0"], run_dir=tmp_path / "b",
+                             echo=lambda _: None)
+    assert not zero.autoencoder.net.predict_head and not hasattr(zero.autoencoder.net, "head")
+    assert "val_pred_mse" not in zero.metrics and zero.metrics["val_mse"] == plain.metrics["val_mse"]
+    x = np.random.default_rng(0).normal(size=(3, 5, 2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(zero.autoencoder.state(x), plain.autoencoder.state(x))
+    # A run saved before the option existed (no "predict_head" in model.json) still loads.
+    meta = tmp_path / "a" / "model.json"
+    data = json.loads(meta.read_text())
+    data.pop("predict_head")
+    meta.write_text(json.dumps(data))
+    np.testing.assert_array_equal(load_autoencoder(tmp_path / "a").state(x), plain.autoencoder.state(x))
+
+
+@pytest.mark.parametrize("weight", [-0.1, -1.0, float("nan"), float("inf")])
+def test_predict_weight_out_of_range_is_a_config_error(tmp_path, weight: float) -> None:
+    config = {**TINY, "model": {**TINY["model"], "predict_weight": weight}}
+    with pytest.raises(ConfigError, match="model.predict_weight must be a finite number >= 0"):
+        train_autoencoder(config, runs_root=tmp_path, echo=lambda _: None)
+    with pytest.raises(ConfigError, match="model.predict_weight must be a finite number >= 0"):
+        train_autoencoder(TINY, overrides=["model.predict_weight=-0.5"], runs_root=tmp_path, echo=lambda _: None)
+    assert not list(tmp_path.iterdir())
+
+
+def test_reconstruct_and_predict_needs_the_head() -> None:
+    with pytest.raises(ConfigError, match="no prediction head"):
+        make_model().net.reconstruct_and_predict(torch.zeros(1, 8, 3, 3))
