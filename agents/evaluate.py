@@ -6,16 +6,13 @@ The agent and every baseline go through the same environment the agent trained i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from agents.train import load_data, load_trained
 from tradegym.errors import ConfigError
-
-BASELINES = ("cash", "buy_and_hold", "equal_weight")
-"""The demo's short list; ``tradegym backtest`` compares with every default baseline."""
+from tradegym.runs import RunDir
 
 
 def evaluate_run(
@@ -65,7 +62,7 @@ def evaluate_run(
         market, _ = load_data(cfg)
     else:
         market = load_spec(data)
-        trained_on = len(json.loads((Path(run_path) / "data.json").read_text())["symbols"])
+        trained_on = len(RunDir.open(run_path).read_json("data.json")["symbols"])
         if market.n_assets != trained_on:
             raise ConfigError(
                 f"{run_path} was trained on {trained_on} assets; {data} has {market.n_assets}"

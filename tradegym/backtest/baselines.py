@@ -464,6 +464,11 @@ def make_baseline(name: str, env: Any = None, **kwargs: Any) -> Any:
         raise ConfigError(f"bad options {kwargs} for baseline {name!r}: {exc}") from exc
 
 
+def is_baseline(name: str) -> bool:
+    """Whether ``name`` is a registered baseline or a scheduled equal weight (``equal_weight_5``)."""
+    return name in BASELINES or name.startswith("equal_weight_")
+
+
 def baseline_names(market: Any = None) -> tuple[str, ...]:
     """:data:`DEFAULT_BASELINES`, plus ``oracle`` when ``market`` is a planted synthetic one."""
     planted = market is not None and "oracle" in getattr(market, "meta", {})
@@ -473,6 +478,6 @@ def baseline_names(market: Any = None) -> tuple[str, ...]:
 __all__ = [
     "BASELINES", "DEFAULT_BASELINES", "Baseline", "BuyAndHold", "Cash", "EqualWeight", "Estimated",
     "HierarchicalRiskParity", "InverseVolatility", "MeanVariance", "MinimumVariance", "Momentum",
-    "RandomWeights", "Scheduled", "baseline_names", "cash_weights", "equal_weights",
+    "RandomWeights", "Scheduled", "baseline_names", "is_baseline", "cash_weights", "equal_weights",
     "make_baseline",
 ]

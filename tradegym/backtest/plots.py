@@ -156,11 +156,10 @@ def _style(name: str, i: int) -> dict[str, object]:
     """
     import matplotlib
 
-    from tradegym.backtest.baselines import BASELINES
+    from tradegym.backtest.baselines import is_baseline
 
     color = matplotlib.colormaps["tab20"].colors[i % 20]
-    baseline = name in BASELINES or name.startswith("equal_weight")
-    style = {"lw": 0.9, "ls": "--", "alpha": 0.85} if baseline else {"lw": 1.8}
+    style = {"lw": 0.9, "ls": "--", "alpha": 0.85} if is_baseline(name) else {"lw": 1.8}
     return {**style, "color": color}
 
 

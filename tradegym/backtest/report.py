@@ -126,13 +126,6 @@ METRIC_NOTES = (
 )
 
 
-def is_baseline(name: str) -> bool:
-    """Whether ``name`` is a registered baseline (or a scheduled equal weight)."""
-    from tradegym.backtest.baselines import BASELINES
-
-    return name in BASELINES or name.startswith("equal_weight_")
-
-
 def report(
     results: Sequence[BacktestResult],
     out_dir: str | os.PathLike[str],
@@ -164,6 +157,7 @@ def report(
     Raises:
         ConfigError: ``results`` is empty.
     """
+    from tradegym.backtest.baselines import is_baseline
     from tradegym.backtest.html import write_html_report
     from tradegym.backtest.plots import (
         describe_setup,
@@ -217,5 +211,5 @@ def report(
     return paths
 
 
-__all__ = ["EXECUTION_NOTES", "METRIC_NOTES", "TABLE_COLUMNS", "format_table", "is_baseline",
+__all__ = ["EXECUTION_NOTES", "METRIC_NOTES", "TABLE_COLUMNS", "format_table",
            "metrics_records", "report", "write_metrics"]
