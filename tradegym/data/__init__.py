@@ -16,6 +16,7 @@ name                what
 ``sp500_index``     S&P 500 index OHLCV 1999-2018 (arch, NCSA)
 ``nasdaq_index``    NASDAQ Composite OHLCV 1999-2018 (arch, NCSA)
 ``googl``           GOOGL OHLCV 2009-2018 (gym-anytrading, MIT)
+``us_indices``      S&P 500 and NASDAQ Composite OHLCV 1999-2018 together (arch, NCSA)
 ``csv``/``parquet`` a user's long file (symbol column) or folder of per-symbol files
 ``yahoo``           yfinance download with an on-disk Parquet cache
 ``gbm``             geometric Brownian motion
@@ -38,6 +39,7 @@ for _name, _spec in {
     "sp500_index": "tradegym.data.sample:load_sp500_index",
     "nasdaq_index": "tradegym.data.sample:load_nasdaq_index",
     "googl": "tradegym.data.sample:load_googl",
+    "us_indices": "tradegym.data.sample:load_us_indices",
     "csv": "tradegym.data.csv:load_csv",
     "parquet": "tradegym.data.csv:load_csv",
     "yahoo": "tradegym.data.yahoo:load_yahoo",

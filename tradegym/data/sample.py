@@ -13,6 +13,7 @@ sp500_stocks        20 US stocks, adjusted closes, 1990-01-02..2022-12-28  (8313
 sp500_index         S&P 500 index OHLCV, 1999-01-04..2018-12-31           (5031, 1, 5)
 nasdaq_index        NASDAQ Composite OHLCV, 1999-01-04..2018-12-31        (5031, 1, 5)
 googl               GOOGL OHLCV, 2009-05-22..2018-08-29                   (2335, 1, 5)
+us_indices          S&P 500 and NASDAQ Composite OHLCV, 1999..2018       (5031, 2, 5)
 ==================  ====================================================  ============
 """
 
@@ -129,6 +130,32 @@ def load_googl(adjust: bool = True) -> MarketData:
         DataError: gym-anytrading is not installed or its data file is missing.
     """
     return _ohlcv(_GOOGL, "GOOGL", "googl", adjust)
+
+
+def load_us_indices(*, adjust: bool = True) -> MarketData:
+    """The S&P 500 and the NASDAQ Composite together, daily OHLCV, from arch.
+
+    The two files share one calendar; a difference would raise (``align="strict"``).
+    The GAN benchmarks use this two-asset universe: long, with opens, and correlated.
+
+    Args:
+        adjust: as :func:`load_sp500_index`.
+
+    Returns:
+        MarketData ``(5031, 2, 5)``, symbols ``("SP500", "NASDAQ")``, 1999-01-04 to
+        2018-12-31, named ``"us_indices"``.
+
+    Raises:
+        DataError: arch is not installed, a file is missing, or the calendars differ.
+
+    >>> load_us_indices().describe()
+    "us_indices: 5031 bars x 2 assets, fields ['open', 'high', 'low', 'close', 'volume'], 1999-01-04 to 2018-12-31"
+    """
+    frames = {"SP500": _read(_SP500_INDEX), "NASDAQ": _read(_NASDAQ_INDEX)}
+    note = "OHLC scaled by Adj Close / Close" if adjust else "raw OHLCV and Adj Close"
+    meta = _meta(_SP500_INDEX, frames["SP500"], adjusted=adjust, note=note)
+    meta["source"] += f" and {_NASDAQ_INDEX.relative}"
+    return MarketData.from_frames(frames, name="us_indices", adjust=adjust, meta=meta)
 
 
 # ---------------------------------------------------------------------- helpers
