@@ -13,6 +13,7 @@
     tradegym data show NAME
     tradegym forecast train|evaluate ...   (see tradegym.cli_forecast)
     tradegym autoencoder train|evaluate ...   (see tradegym.cli_autoencoder)
+    tradegym gan train|sample|evaluate ...   (see tradegym.cli_gan)
 
 Bad input (any ``ValueError``, which every tradegym error is) prints ``error: ...`` to
 stderr and exits with code 2, as argparse does for bad arguments.
@@ -380,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tradegym.cli_autoencoder import add_autoencoder_parser
 
     add_autoencoder_parser(commands)
+    from tradegym.cli_gan import add_gan_parser
+
+    add_gan_parser(commands)
     return parser
 
 

@@ -17,6 +17,7 @@ name                what
 ``nasdaq_index``    NASDAQ Composite OHLCV 1999-2018 (arch, NCSA)
 ``googl``           GOOGL OHLCV 2009-2018 (gym-anytrading, MIT)
 ``us_indices``      S&P 500 and NASDAQ Composite OHLCV 1999-2018 together (arch, NCSA)
+``gan``             a market sampled from a trained GAN run (``run=DIR``, ``n_bars``, ``seed``)
 ``csv``/``parquet`` a user's long file (symbol column) or folder of per-symbol files
 ``yahoo``           yfinance download with an on-disk Parquet cache
 ``gbm``             geometric Brownian motion
@@ -40,6 +41,8 @@ for _name, _spec in {
     "nasdaq_index": "tradegym.data.sample:load_nasdaq_index",
     "googl": "tradegym.data.sample:load_googl",
     "us_indices": "tradegym.data.sample:load_us_indices",
+    # Layer 2 (torch), imported only when a config asks for it: GAN paths plug in as a source.
+    "gan": "feature_nets.gan:gan_market",
     "csv": "tradegym.data.csv:load_csv",
     "parquet": "tradegym.data.csv:load_csv",
     "yahoo": "tradegym.data.yahoo:load_yahoo",

@@ -148,8 +148,9 @@ def load_us_indices(*, adjust: bool = True) -> MarketData:
     Raises:
         DataError: arch is not installed, a file is missing, or the calendars differ.
 
-    >>> load_us_indices().describe()
-    "us_indices: 5031 bars x 2 assets, fields ['open', 'high', 'low', 'close', 'volume'], 1999-01-04 to 2018-12-31"
+    >>> data = load_us_indices()
+    >>> data.symbols, data.prices.shape, str(data.dates[0].date()), str(data.dates[-1].date())
+    (('SP500', 'NASDAQ'), (5031, 2, 5), '1999-01-04', '2018-12-31')
     """
     frames = {"SP500": _read(_SP500_INDEX), "NASDAQ": _read(_NASDAQ_INDEX)}
     note = "OHLC scaled by Adj Close / Close" if adjust else "raw OHLCV and Adj Close"

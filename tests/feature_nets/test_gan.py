@@ -1,0 +1,158 @@
+"""The GAN generator: codec round trip, a tiny training run, sampling, resume and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from feature_nets.gan import BarCodec, load_gan, train_gan
+from tests.conftest import make_market
+from tradegym.cli import main
+from tradegym.data import load
+from tradegym.errors import CacheError, ConfigError, DataError
+
+TINY = [
+    "model.window_bars=16",
+    "model.burn_in=4",
+    "model.hidden_size=8",
+    "model.critic_size=8",
+    "model.noise_dim=2",
+    "train.iterations=4",
+    "train.n_critic=1",
+    "train.batch_size=8",
+    "train.monitor_every=2",
+    "train.checkpoint_every=2",
+    "train.progress_bar=false",
+    "train.num_threads=1",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gan")
+    return train_gan(overrides=TINY, data=make_market(300, 2), run_dir=root / "run", echo=lambda _: None)
+
+
+@pytest.mark.parametrize("ohlc", [True, False])
+def test_codec_round_trip_reproduces_the_prices(ohlc) -> None:
+    data = make_market(50, 3, ohlc=ohlc)
+    codec = BarCodec.fit(data)
+    assert codec.channels == (("r", "gap", "up", "down", "dvol") if ohlc else ("r",))
+    x = codec.encode(data)  # (T-1, N, Cb)
+    assert x.shape == (49, 3, len(codec.channels))
+    sd = x.reshape(-1, x.shape[1] * x.shape[2]).std(axis=0)
+    assert np.all(np.isclose(sd, 1.0) | (sd < 1e-9))  # the toy's high/low are constant ratios
+    start = np.stack([data.field(f)[0] for f in codec.fields], axis=-1)  # (N, F)
+    prices = codec.decode(x[None], start)[0]
+    expected = np.stack([data.field(f)[1:] for f in codec.fields], axis=-1)
+    assert np.allclose(prices, expected, rtol=1e-9)
+
+
+def test_codec_keeps_adj_close_of_unadjusted_data() -> None:
+    data = load("googl", adjust=False).slice_rows(0, 200)
+    codec = BarCodec.fit(data)
+    assert codec.fields == data.fields and "dadj" in codec.channels
+    start = np.stack([data.field(f)[0] for f in codec.fields], axis=-1)
+    prices = codec.decode(codec.encode(data)[None], start)[0]
+    assert np.allclose(prices, data.prices[1:], rtol=1e-9)
+
+
+def test_decoded_bars_are_consistent_for_any_channels() -> None:
+    codec = BarCodec.fit(make_market(50, 2))
+    x = np.random.default_rng(0).normal(0, 5, (4, 30, 2, len(codec.channels)))
+    p = codec.decode(x, np.array([[100.0, 101.0, 99.0, 100.0, 1e5]] * 2))
+    o, h, lo, c, v = (p[..., i] for i in range(5))
+    assert (
+        np.all(h >= np.maximum(o, c)) and np.all(lo <= np.minimum(o, c)) and np.all(lo > 0) and np.all(v >= 0)
+    )
+
+
+def test_ohlcv_bars_on_close_only_data_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="model.bars='ohlcv' needs open, high and low"):
+        BarCodec.fit(make_market(50, 2, ohlc=False), "ohlcv")
+
+
+def test_tiny_training_writes_a_loadable_run(tiny_run) -> None:
+    path = tiny_run.run.path
+    for name in ("best.pt", "generator.pt", "codec.json", "history.csv", "metrics.json", "config.yaml"):
+        assert (path / name).is_file(), name
+    assert [h["iteration"] for h in tiny_run.history] == [2, 4]
+    assert json.loads((path / "run.json").read_text())["status"] == "finished"
+    model = load_gan(path)
+    r = model.sample_returns(5, 40, seed=3)
+    assert r.shape == (5, 40, 2) and np.isfinite(r).all()
+    assert np.array_equal(r, model.sample_returns(5, 40, seed=3))
+    assert not np.array_equal(r, model.sample_returns(5, 40, seed=4))
+
+
+def test_gan_source_gives_a_market_like_the_training_one(tiny_run) -> None:
+    data = load("gan", run=str(tiny_run.run.path), n_bars=120, seed=1)
+    assert data.n_bars == 120 and data.symbols == ("A0", "A1")
+    assert data.fields == ("open", "high", "low", "close", "volume")
+    assert np.isfinite(data.prices).all() and (data.close > 0).all()
+    other = load("gan", run=str(tiny_run.run.path), n_bars=120, seed=2)
+    assert not np.array_equal(data.close, other.close)
+
+
+def test_resume_continues_from_the_last_checkpoint(tmp_path) -> None:
+    first = train_gan(overrides=TINY, data=make_market(300, 2), run_dir=tmp_path / "r", echo=lambda _: None)
+    lines: list[str] = []
+    again = train_gan(
+        resume=first.run.path, overrides=["train.iterations=6"], data=make_market(300, 2), echo=lines.append
+    )
+    assert any("resuming" in line and "from iteration 4" in line for line in lines)
+    assert [h["iteration"] for h in again.history] == [2, 4, 6]
+    assert again.metrics["iterations"] == 6
+    assert [step for step, _ in again.run.checkpoints()] == [2, 4, 6]
+
+
+def test_resume_with_other_data_is_refused(tmp_path) -> None:
+    first = train_gan(overrides=TINY, data=make_market(300, 2), run_dir=tmp_path / "r", echo=lambda _: None)
+    with pytest.raises(ConfigError, match="training data .* changed"):
+        train_gan(resume=first.run.path, data=make_market(300, 2, seed=9), echo=lambda _: None)
+
+
+def test_tampered_weights_are_refused(tiny_run, tmp_path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_run.run.path, copy)
+    with open(copy / "best.pt", "ab") as handle:
+        handle.write(b"x")
+    with pytest.raises(CacheError, match="does not match its hash"):
+        load_gan(copy)
+
+
+def test_window_longer_than_the_training_split_is_a_data_error(tmp_path) -> None:
+    with pytest.raises(DataError, match="model.window_bars = 16 needs at least"):
+        train_gan(overrides=TINY, data=make_market(20, 2), run_dir=tmp_path / "r", echo=lambda _: None)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("model.bars=candles", "unknown model.bars"),
+        ("train.iterations=0", "train.iterations must be an integer >= 1"),
+        ("train.lr_critic=2", "train.lr_critic must be in"),
+    ],
+)
+def test_bad_config_is_a_config_error(override, message, tmp_path) -> None:
+    with pytest.raises(ConfigError, match=message):
+        train_gan(overrides=[*TINY, override], data=make_market(300, 2), run_dir=tmp_path / "r")
+
+
+def test_cli_train_and_sample(tmp_path, capsys) -> None:
+    run = tmp_path / "run"
+    data = ["--data", "gbm", "--set", "data.kwargs={n_assets: 2, n_bars: 300, seed: 0}"]
+    assert main(["gan", "train", *data, *[a for o in TINY for a in ("--set", o)], "--run-dir", str(run)]) == 0
+    out = tmp_path / "s.csv"
+    assert main(["gan", "sample", str(run), "--bars", "50", "--seed", "2", "--out", str(out)]) == 0
+    assert "gan: 50 bars x 2 assets" in capsys.readouterr().out
+    assert len(load("csv", path=str(out)).dates) == 50
+
+
+def test_cli_sample_of_a_folder_that_is_not_a_run_exits_2(tmp_path, capsys) -> None:
+    assert main(["gan", "sample", str(tmp_path)]) == 2
+    assert "is not a tradegym run directory" in capsys.readouterr().err

@@ -1,0 +1,98 @@
+"""The ``tradegym gan`` sub-commands; ``feature_nets`` (torch) is imported only when they run.
+
+::
+
+    tradegym gan train [--data us_indices] [--config YAML] [--set train.iterations=3000 ...]
+                       [--runs runs] [--run-dir DIR] [--resume RUN_DIR]
+    tradegym gan sample RUN_DIR [--bars 2520] [--seed 0] [--out prices.csv] [--plot]
+    tradegym gan evaluate RUN_DIR [--seeds 0 1 2] [--out DIR] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from feature_nets.gan import train_gan
+
+    overrides = [f"data.source={args.data}"] if args.data else []
+    overrides += list(args.set or [])
+    if args.resume:
+        train_gan(resume=args.resume, overrides=overrides)
+    else:
+        train_gan(args.config, overrides=overrides, runs_root=args.runs, run_dir=args.run_dir)
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from feature_nets.gan import load_gan
+    from tradegym.io import atomic_write
+
+    model = load_gan(args.run, args.which)
+    market = model.sample_market(args.bars, args.seed, args.start)
+    out = Path(args.out) if args.out else Path(args.run) / f"sample_seed{args.seed}.csv"
+    # Long format (date, symbol, fields): what ``tradegym.data.load("csv", path=...)`` reads back.
+    frame = market.to_frame().stack("symbol", future_stack=True).rename_axis(["date", "symbol"])
+    atomic_write(out, frame.reset_index().to_csv(index=False))
+    print(f"{market.describe()} (seed {args.seed}) -> {out}")
+    print(
+        f"load it with: tradegym.data.load('csv', path='{out}') or data: {{source: gan, kwargs: "
+        f"{{run: {args.run}, n_bars: {args.bars}, seed: {args.seed}}}}}"
+    )
+    if args.plot:
+        from feature_nets.gan_eval import plot_sample_paths
+
+        png = plot_sample_paths(model, out.with_suffix(".png"), seed=args.seed)
+        print(f"paths: {png}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from feature_nets.gan_eval import evaluate_gan_run
+
+    evaluate_gan_run(args.run, seeds=tuple(args.seeds), out=args.out, quick=args.quick)
+    return 0
+
+
+def add_gan_parser(commands: Any) -> None:
+    """Register ``gan train|sample|evaluate`` on the ``tradegym`` sub-command parser."""
+    gan = commands.add_parser("gan", help="train GAN market generators, sample markets, evaluate them")
+    actions = gan.add_subparsers(dest="gan_command", required=True, metavar="ACTION")
+
+    train = actions.add_parser("train", help="train a WGAN-GP generator into a run directory (or resume one)")
+    train.add_argument("--data", default=None, help="source spec (default: us_indices)")
+    train.add_argument("--config", default=None, help="YAML file with data/model/train sections")
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override, e.g. --set train.iterations=500 --set model.bars=close",
+    )
+    train.add_argument("--runs", default="runs", help="parent of new run directories (default: %(default)s)")
+    train.add_argument("--run-dir", default=None, help="exact new run directory")
+    train.add_argument(
+        "--resume", default=None, metavar="RUN_DIR", help="continue a run from its last checkpoint"
+    )
+    train.set_defaults(func=_cmd_train)
+
+    sample = actions.add_parser("sample", help="sample one synthetic market to a CSV file")
+    sample.add_argument("run", help="run directory written by 'tradegym gan train'")
+    sample.add_argument("--bars", type=int, default=2520, help="bars to sample (default: %(default)s)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--start", default="2000-01-03", help="first date (business days follow)")
+    sample.add_argument("--which", default="best", choices=("best", "last"), help="generator weights to use")
+    sample.add_argument("--out", default=None, help="CSV path (default: RUN/sample_seedS.csv)")
+    sample.add_argument("--plot", action="store_true", help="also draw sample paths next to the CSV")
+    sample.set_defaults(func=_cmd_sample)
+
+    evaluate = actions.add_parser("evaluate", help="stylized facts, distances and judges vs controls")
+    evaluate.add_argument("run", help="run directory written by 'tradegym gan train'")
+    evaluate.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    evaluate.add_argument("--out", default=None, help="output folder (default: RUN/eval)")
+    evaluate.add_argument(
+        "--quick", action="store_true", help="small judge budgets (a smoke test, not a result)"
+    )
+    evaluate.set_defaults(func=_cmd_evaluate)
