@@ -103,6 +103,8 @@ class GanModelConfig:
     """GRU hidden size of the generator."""
     critic_size: int = 32
     """Channels of the critic's convolutions."""
+    vol_timescales: list[float] = field(default_factory=lambda: [2.0, 8.0, 32.0, 128.0])
+    """Timescales (bars) of the generator's AR(1) volatility factors; ``[]`` for none."""
 
 
 @dataclass
@@ -166,6 +168,9 @@ class GanConfig:
         for where, value in (("train.lr_generator", t.lr_generator), ("train.lr_critic", t.lr_critic)):
             if not (isinstance(value, (int, float)) and 0 < value < 1):
                 raise ConfigError(f"{where} must be in (0, 1), got {value!r}")
+        bad = [x for x in m.vol_timescales if not (isinstance(x, (int, float)) and x > 1)]
+        if bad:
+            raise ConfigError(f"model.vol_timescales must be bar counts > 1, got {bad}")
         if not (isinstance(t.gp_weight, (int, float)) and t.gp_weight >= 0):
             raise ConfigError(f"train.gp_weight must be >= 0, got {t.gp_weight!r}")
 
@@ -320,32 +325,63 @@ class BarCodec:
 
 # ---------------------------------------------------------------------- networks
 class Generator(nn.Module):
-    """Noise -> channels ``(B, L, C)``: a GRU latent state and a state-dependent location, scale and shape.
+    """Noise -> channels ``(B, L, C)``: volatility factors, a GRU state, a state-dependent law.
 
-    ``x[t] = m(h[t]) + exp(s(h[t])) * f(h[t], e[t])``, squashed softly into ``(-12, 12)``.
+    * volatility factors ``v[t, k] = a_k v[t-1, k] + sqrt(1 - a_k^2) u[t, k]`` with fixed
+      persistences ``a_k = 1 - 1/tau_k`` (timescales ``tau`` in bars), started from their
+      stationary law ``N(0, 1)``: slow, multi-scale memory that a GRU trained on short
+      windows does not find by itself (the long decay of the ACF of ``|r|``);
+    * ``h[t] = GRU(z[t], v[t-1])``: the latent state reads the factors up to the previous bar;
+    * ``x[t] = m(h[t]) + exp(s(h[t])) * f(h[t], e[t], u[t])``, squashed softly into ``(-12, 12)``.
+      The shape reads the factors' innovation ``u[t]``, so today's shock can move tomorrow's
+      scale (the leverage effect) when training finds that it should.
     """
 
-    def __init__(self, channels: int, noise_dim: int = 8, hidden_size: int = 64) -> None:
+    def __init__(
+        self, channels: int, noise_dim: int = 8, hidden_size: int = 64, vol_timescales: Sequence[float] = ()
+    ) -> None:
         super().__init__()
         self.channels, self.noise_dim, self.hidden_size = channels, noise_dim, hidden_size
-        self.rnn = nn.GRU(noise_dim, hidden_size, num_layers=2, batch_first=True)
+        self.vol_timescales = tuple(float(t) for t in vol_timescales)
+        k = len(self.vol_timescales)
+        self.register_buffer(
+            "persistence", torch.tensor([1 - 1 / t for t in self.vol_timescales], dtype=torch.float32)
+        )
+        self.rnn = nn.GRU(noise_dim + k, hidden_size, num_layers=2, batch_first=True)
         self.loc = nn.Linear(hidden_size, channels)
         self.log_scale = nn.Linear(hidden_size, channels)
         self.shape = nn.Sequential(
-            nn.Linear(hidden_size + noise_dim, hidden_size),
+            nn.Linear(hidden_size + noise_dim + k, hidden_size),
             nn.LeakyReLU(0.2),
             nn.Linear(hidden_size, channels),
         )
+
+    def _factors(self, u: Tensor, v0: Tensor) -> Tensor:
+        """Lagged factors ``v[t-1]`` ``(B, T, K)`` from innovations ``u (B, T, K)``, ``v[-1] = v0``."""
+        a = self.persistence
+        b = torch.sqrt(1 - a**2)
+        lagged, v = [], v0
+        for t in range(u.shape[1]):
+            lagged.append(v)
+            v = a * v + b * u[:, t]
+        return torch.stack(lagged, dim=1)
 
     def forward(
         self, batch: int, length: int, burn_in: int = 32, generator: torch.Generator | None = None
     ) -> Tensor:
         """Sample ``(batch, length, C)`` standardised channels (after ``burn_in`` discarded steps)."""
         device = self.loc.weight.device
-        noise = torch.randn(batch, burn_in + length, 2 * self.noise_dim, generator=generator, device=device)
-        h, _ = self.rnn(noise[:, :, : self.noise_dim])
-        h, e = h[:, burn_in:], noise[:, burn_in:, self.noise_dim :]
-        x = self.loc(h) + torch.exp(self.log_scale(h).clamp(-4.0, 3.0)) * self.shape(torch.cat([h, e], dim=2))
+        k, nz = len(self.vol_timescales), self.noise_dim
+        noise = torch.randn(batch, burn_in + length, 2 * nz + k, generator=generator, device=device)
+        z, e, u = noise[..., :nz], noise[..., nz : 2 * nz], noise[..., 2 * nz :]
+        if k:
+            v0 = torch.randn(batch, k, generator=generator, device=device)
+            z = torch.cat([z, self._factors(u, v0)], dim=2)
+        h, _ = self.rnn(z)
+        h, e, u = h[:, burn_in:], e[:, burn_in:], u[:, burn_in:]
+        x = self.loc(h) + torch.exp(self.log_scale(h).clamp(-4.0, 3.0)) * self.shape(
+            torch.cat([h, e, u], dim=2)
+        )
         return SOFT_CLIP * torch.tanh(x / SOFT_CLIP)
 
 
@@ -594,7 +630,7 @@ def train_gan(
     }
 
     device = torch.device(t.device)
-    gen = Generator(n_ch, m.noise_dim, m.hidden_size).to(device)
+    gen = Generator(n_ch, m.noise_dim, m.hidden_size, m.vol_timescales).to(device)
     critic = Critic(n_ch, m.critic_size).to(device)
     opt_g = torch.optim.Adam(gen.parameters(), lr=t.lr_generator, betas=(0.5, 0.9))
     opt_c = torch.optim.Adam(critic.parameters(), lr=t.lr_critic, betas=(0.5, 0.9))
@@ -613,6 +649,7 @@ def train_gan(
                 "noise_dim": m.noise_dim,
                 "hidden_size": m.hidden_size,
                 "burn_in": m.burn_in,
+                "vol_timescales": [float(x) for x in m.vol_timescales],
             },
         )
     else:
@@ -760,7 +797,12 @@ def load_gan(run_path: str | Path, which: str = "best") -> GanModel:
     run = RunDir.open(run_path, kind="gan")
     meta = run.read_json("codec.json")
     codec = BarCodec.from_json(meta)
-    gen = Generator(len(meta["symbols"]) * len(codec.channels), meta["noise_dim"], meta["hidden_size"])
+    gen = Generator(
+        len(meta["symbols"]) * len(codec.channels),
+        meta["noise_dim"],
+        meta["hidden_size"],
+        meta.get("vol_timescales", ()),
+    )
     if which == "best" and run.file("best.pt").exists():
         state = torch.load(run.verify("best.pt"), map_location="cpu", weights_only=True)["generator"]
     else:
