@@ -22,13 +22,25 @@ the clean window is the target. The reconstruction MSE of both is the mean over 
 ``W*N*K`` values of the squared error, in the env's feature units.
 
 ``predict_weight > 0`` makes it a predictive (supervised) autoencoder: a linear head
-``(B, C) -> (B, N)`` on the code predicts each asset's next-bar log return ``r[t+1]`` (the
-forecasters' target of :func:`~feature_nets.forecasters.make_windows`), standardised by the
-training split's per-asset mean and sd; the loss is ``recon MSE + predict_weight * pred MSE``.
+``(B, C) -> (B, N)`` on the code predicts each asset's return over the next bar, standardised
+by the training split's per-asset mean and sd; the loss is
+``recon MSE + predict_weight * pred MSE``. ``predict_target`` picks the return:
+
+* ``"intraday"``: ``log(close[t+1] / open[t+1])``, the return a decision at the close of ``t``
+  earns when it fills at the open of ``t+1`` (``PortfolioEnv``'s ``execution="next_open"``,
+  its default where the data has opens). The overnight gap ``open[t+1] / close[t]`` is
+  earned by the weights held before the decision, so it is noise to this label;
+* ``"close"``: the close-to-close ``r[t+1]`` (the forecasters' target of
+  :func:`~feature_nets.forecasters.make_windows`), what ``execution="close"`` earns;
+* ``"auto"`` (default): intraday where the data has opens, close otherwise — the env's default
+  execution. (On close-only data the env's ``"next_close"`` earns ``r[t+2]``; ``r[t+1]`` is
+  the nearest label the window ending at ``t`` has.)
+
 A pure reconstruction objective spends the code on the window's large-variance directions
 and treats a small predictive component (the planted market's last-bar signal) as noise;
 the head pulls it into the code. The input is still the window ending at ``t`` only, so the
-code at ``t`` reads no later data; targets of each split come from that split (the head's
+code at ``t`` reads no later data; the label of bar ``t+1`` is a training target only, as
+the forecasters' are, and targets of each split come from that split (the head's
 standardisation from the training split). The head is a training device: agents read
 :meth:`WindowAutoencoder.encode` / ``state`` only, never the head.
 
@@ -70,6 +82,10 @@ from tradegym.runs import RunDir
 KINDS = {"mlp": None, "lstm": "lstm", "conv": "tcn"}
 """Autoencoder kind -> the temporal encoder of its encoder half (None: a flat MLP)."""
 NORMALIZE = ("rolling", "expanding")
+ASSET_MODES = ("joint", "shared")
+"""``joint``: one code of the whole window; ``shared``: per-asset codes by shared weights."""
+PREDICT_TARGETS = ("auto", "intraday", "close")
+"""The predictive head's label; see the module docstring."""
 
 
 # ---------------------------------------------------------------------- config
@@ -96,6 +112,14 @@ class AutoencoderModelConfig:
     predict_weight: float = 0.0
     """Weight of the auxiliary next-bar return prediction from the code (a linear head, MSE on
     standardised targets) in the loss; 0 = a pure autoencoder (no head)."""
+    asset_mode: str = "joint"
+    """``joint``: one code of the whole window, all assets mixed; ``shared``: each asset's
+    ``(W, K)`` series is encoded by the same weights into ``C/N`` numbers (``C`` a multiple of
+    ``N``), the head predicts each asset from its own part (module docstring)."""
+    predict_target: str = "auto"
+    """The head's label for bar ``t+1``: ``intraday`` (open -> close, what the env's default
+    ``next_open`` execution earns), ``close`` (close -> close), or ``auto``: intraday where the
+    data has opens, close otherwise."""
 
 
 @dataclass
@@ -116,7 +140,9 @@ class AutoencoderConfig:
     def check(self) -> None:
         """Raise ConfigError naming the first value that is unknown or out of range."""
         m = self.model
-        for name, value, known in (("kind", m.kind, tuple(KINDS)), ("normalize", m.normalize, NORMALIZE)):
+        for name, value, known in (("kind", m.kind, tuple(KINDS)), ("normalize", m.normalize, NORMALIZE),
+                                   ("asset_mode", m.asset_mode, ASSET_MODES),
+                                   ("predict_target", m.predict_target, PREDICT_TARGETS)):
             if value not in known:
                 raise ConfigError(f"unknown model.{name} {value!r}.{suggest(value, list(known))} "
                                   f"Known: {', '.join(known)}")
@@ -149,60 +175,94 @@ class WindowAutoencoder(nn.Module):
         code_size: ``C``, total over assets.
         hidden_size: ``H``, the width of the hidden layers (and of the sequence encoder).
         noise_std: denoising noise sd, applied in training mode only.
-        linear_path: add linear maps ``(D, C)`` and ``(C, D)`` beside the nonlinear halves,
-            set by :meth:`init_from_pca`; the halves' last layers then start at zero.
-        predict_head: add ``head``, a linear ``(B, C) -> (B, N)`` next-bar return predictor on
-            the code (standardised units), for the predictive auxiliary loss; unused by
-            :meth:`encode`, :meth:`state` and :meth:`forward`.
+        linear_path: add linear maps ``(D, C)`` and ``(C, D)`` beside the nonlinear halves
+            (per asset with ``asset_mode="shared"``: ``(W*K, C/N)`` and ``(C/N, W*K)``), set by
+            :meth:`init_from_pca`; the halves' last layers then start at zero.
+        predict_head: add ``head``, a linear next-bar return predictor on the code
+            (``(B, C) -> (B, N)``; shared per asset ``(B, N, C/N) -> (B, N)``) in standardised
+            units, for the predictive auxiliary loss; unused by :meth:`encode`, :meth:`state`
+            and :meth:`forward`.
+        asset_mode: ``"joint"`` (one code of the whole window) or ``"shared"`` (each asset's
+            ``(W, K)`` series encoded by the same weights into ``C/N`` numbers).
 
     Raises:
-        ConfigError: unknown kind, or ``code_size`` above ``W*N*K``.
+        ConfigError: unknown kind or asset mode, ``code_size`` above ``W*N*K``, or (shared) not
+            a multiple of ``N``.
     """
 
     def __init__(self, kind: str, window_shape: tuple[int, int, int], code_size: int, *,
                  hidden_size: int = 128, noise_std: float = 0.0, linear_path: bool = False,
-                 predict_head: bool = False) -> None:
+                 predict_head: bool = False, asset_mode: str = "joint") -> None:
         super().__init__()
-        if kind not in KINDS:
-            raise ConfigError(f"unknown autoencoder kind {kind!r}.{suggest(kind, list(KINDS))} "
-                              f"Known: {', '.join(KINDS)}")
+        for name, value, known in (("kind", kind, tuple(KINDS)), ("asset_mode", asset_mode, ASSET_MODES)):
+            if value not in known:
+                raise ConfigError(f"unknown autoencoder {name} {value!r}.{suggest(value, list(known))} "
+                                  f"Known: {', '.join(known)}")
         window_shape = (int(window_shape[0]), int(window_shape[1]), int(window_shape[2]))
         check_code_size(code_size, window_shape)
         w, n, k = window_shape
-        d = w * n * k
+        shared = asset_mode == "shared"
+        if shared and code_size % n:
+            raise ConfigError(f"code_size {code_size} must be a multiple of the {n} assets with "
+                              f"asset_mode='shared' (each asset gets C/N numbers); try "
+                              f"{max(n, code_size // n * n)} or {(code_size // n + 1) * n}")
+        parts = n if shared else 1  # P: codes per window, one per asset when shared
+        d, c = w * n * k // parts, int(code_size) // parts  # input and code size of one part
         self.kind, self.window_shape, self.code_size = kind, window_shape, int(code_size)
-        self.hidden_size, self.noise_std = int(hidden_size), float(noise_std)
+        self.hidden_size, self.noise_std, self.asset_mode = int(hidden_size), float(noise_std), asset_mode
         self.register_buffer("mean", torch.zeros(window_shape))  # (W, N, K), the training mean window
         # Training-split mean and sd of each code component (set after training): agents see
         # standardised codes, as they see z-scored features, whatever the components' scales.
         self.register_buffer("code_mean", torch.zeros(code_size))  # (C,)
         self.register_buffer("code_std", torch.ones(code_size))  # (C,)
         temporal = KINDS[kind]
-        if temporal is None:
-            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(d, hidden_size), nn.ReLU(),
-                                         nn.Linear(hidden_size, code_size))
+        if temporal is None:  # joint: flattens (B, W, N, K); shared: its input (B, N, W*K) is flat already
+            self.encoder = nn.Sequential(nn.Flatten(start_dim=2 if shared else 1), nn.Linear(d, hidden_size),
+                                         nn.ReLU(), nn.Linear(hidden_size, c))
+        elif shared:
+            self.encoder = nn.Sequential(
+                WindowEncoder(temporal, w, n, k, hidden_size=hidden_size, asset_mode="shared"),
+                nn.Unflatten(1, (n, hidden_size)), nn.Linear(hidden_size, c))  # (B, N*H) -> (B, N, C/N)
         else:
             self.encoder = nn.Sequential(
                 WindowEncoder(temporal, w, n, k, hidden_size=hidden_size, asset_mode="flatten"),
-                nn.Linear(hidden_size, code_size))
-        self.decoder = nn.Sequential(nn.Linear(code_size, hidden_size), nn.ReLU(), nn.Linear(hidden_size, d))
+                nn.Linear(hidden_size, c))
+        self.decoder = nn.Sequential(nn.Linear(c, hidden_size), nn.ReLU(), nn.Linear(hidden_size, d))
         self.linear_path = bool(linear_path)
         if self.linear_path:
-            self.project = nn.Linear(d, code_size, bias=False)
-            self.unproject = nn.Linear(code_size, d, bias=False)
+            self.project = nn.Linear(d, c, bias=False)
+            self.unproject = nn.Linear(c, d, bias=False)
             for last in (self.encoder[-1], self.decoder[-1]):
                 nn.init.zeros_(last.weight)
                 nn.init.zeros_(last.bias)
         self.predict_head = bool(predict_head)
         if self.predict_head:
-            self.head = nn.Linear(code_size, n)
+            self.head = nn.Linear(c, 1 if shared else n)
+
+    @property
+    def shared(self) -> bool:
+        """Whether each asset is encoded on its own by shared weights (``asset_mode="shared"``)."""
+        return self.asset_mode == "shared"
+
+    def _parts(self, x: Tensor) -> Tensor:
+        """``(B, W, N, K) -> (B, D)`` joint, ``(B, N, W*K)`` shared: the linear path's input."""
+        b, w, n, k = x.shape
+        return x.permute(0, 2, 1, 3).reshape(b, n, w * k) if self.shared else x.reshape(b, -1)
 
     @torch.no_grad()
-    def init_from_pca(self, pca: PCA) -> None:
-        """Centre on PCA's mean window; with a linear path, make that path PCA's ``(C, D)`` projection."""
+    def init_from_pca(self, pca: PCA, asset_pca: PCA | None = None) -> None:
+        """Centre on PCA's mean window; with a linear path, make that path PCA's ``(C, D)`` projection.
+
+        With ``asset_mode="shared"`` the linear path is ``asset_pca``'s ``(C/N, W*K)``: a PCA of
+        the single-asset windows ``(W, 1, K)`` of all assets, centred on ``pca``'s mean window.
+        """
         self.mean.copy_(torch.from_numpy(pca.mean.reshape(self.window_shape).astype(np.float32)))
         if self.linear_path:
-            components = torch.from_numpy(pca.components[: self.code_size].astype(np.float32))  # (C, D)
+            if self.shared and asset_pca is None:
+                raise ConfigError("a shared-asset autoencoder's linear path needs asset_pca, a PCA of the "
+                                  "per-asset windows (see per_asset_windows)")
+            source, size = (asset_pca, self.project.out_features) if self.shared else (pca, self.code_size)
+            components = torch.from_numpy(source.components[:size].astype(np.float32))  # (C or C/N, D)
             self.project.weight.copy_(components)
             self.unproject.weight.copy_(components.T)
 
@@ -211,8 +271,11 @@ class WindowAutoencoder(nn.Module):
         x = window - self.mean  # (B, W, N, K)
         if self.training and self.noise_std > 0:
             x = x + self.noise_std * torch.randn_like(x)
-        code = self.encoder(x)  # (B, C)
-        return code + self.project(x.reshape(len(x), -1)) if self.linear_path else code  # (B, C)
+        flat_input = self.shared and self.kind == "mlp"  # the shared MLP reads (B, N, W*K)
+        code = self.encoder(self._parts(x) if flat_input else x)  # (B, C) or (B, N, C/N)
+        if self.linear_path:
+            code = code + self.project(self._parts(x))
+        return code.reshape(len(x), self.code_size)  # (B, C), asset-major when shared
 
     def state(self, window: Tensor) -> Tensor:
         """Standardised code, what agents observe: ``(encode(window) - code_mean) / code_std``, ``(B, C)``."""
@@ -220,12 +283,30 @@ class WindowAutoencoder(nn.Module):
 
     def decode(self, code: Tensor) -> Tensor:
         """``(B, C) -> (B, W, N, K)``."""
-        flat = self.decoder(code) + self.unproject(code) if self.linear_path else self.decoder(code)  # (B, D)
-        return flat.reshape(len(code), *self.window_shape) + self.mean  # (B, W, N, K)
+        w, n, k = self.window_shape
+        part = code.reshape(len(code), n, -1) if self.shared else code  # (B, N, C/N) or (B, C)
+        flat = self.decoder(part) + self.unproject(part) if self.linear_path else self.decoder(part)
+        if self.shared:  # (B, N, W*K) -> (B, N, W, K) -> (B, W, N, K)
+            return flat.reshape(len(code), n, w, k).permute(0, 2, 1, 3) + self.mean
+        return flat.reshape(len(code), *self.window_shape) + self.mean  # (B, D) -> (B, W, N, K)
 
     def forward(self, window: Tensor) -> Tensor:
         """Reconstruction ``(B, W, N, K) -> (B, W, N, K)``."""
         return self.decode(self.encode(window))
+
+    def predict(self, code: Tensor) -> Tensor:
+        """The head's standardised next-bar return ``(B, N)`` from a code ``(B, C)``.
+
+        Raises:
+            ConfigError: the model has no prediction head.
+        """
+        if not self.predict_head:
+            raise ConfigError("this autoencoder has no prediction head "
+                              "(it was trained with model.predict_weight = 0)")
+        if self.shared:
+            per_asset = code.reshape(len(code), self.window_shape[1], -1)  # (B, N, C/N)
+            return self.head(per_asset)[..., 0]  # (B, N, 1) -> (B, N)
+        return self.head(code)  # (B, N)
 
     def reconstruct_and_predict(self, window: Tensor) -> tuple[Tensor, Tensor]:
         """Reconstruction ``(B, W, N, K)`` and standardised next-bar return prediction ``(B, N)``.
@@ -235,11 +316,8 @@ class WindowAutoencoder(nn.Module):
         Raises:
             ConfigError: the model has no prediction head.
         """
-        if not self.predict_head:
-            raise ConfigError("this autoencoder has no prediction head "
-                              "(it was trained with model.predict_weight = 0)")
         code = self.encode(window)  # (B, C)
-        return self.decode(code), self.head(code)  # (B, W, N, K), (B, N)
+        return self.decode(code), self.predict(code)  # (B, W, N, K), (B, N)
 
 
 @dataclass
@@ -372,6 +450,38 @@ def split_windows(cfg: AutoencoderConfig, data: MarketData | None = None
     return split, names, [ws.windows for ws in sets]
 
 
+def per_asset_windows(windows: np.ndarray) -> np.ndarray:
+    """Each asset's series as its own window: ``(M, W, N, K) -> (M*N, W, 1, K)``, sample-major."""
+    m, w, n, k = windows.shape
+    return np.ascontiguousarray(windows.transpose(0, 2, 1, 3)).reshape(m * n, w, 1, k)  # (M, N, W, K) -> ...
+
+
+def resolve_predict_target(target: str, market: MarketData) -> str:
+    """The head's label, ``"intraday"`` or ``"close"``; ``"auto"`` is intraday where ``market`` has opens.
+
+    Raises:
+        ConfigError: ``"intraday"`` on a market without opens.
+    """
+    if target == "auto":
+        return "intraday" if market.has("open") else "close"
+    if target == "intraday" and not market.has("open"):
+        raise ConfigError(f"model.predict_target='intraday' needs open prices, but market {market.name!r} "
+                          f"has fields {list(market.fields)}; use 'close' (close-to-close returns) or "
+                          "'auto', or a source with opens")
+    return target
+
+
+def next_bar_target(ws: WindowSet, target: str) -> np.ndarray:
+    """``(M, N)`` label of each sample's next bar ``t+1``: its intraday or close-to-close log return.
+
+    ``target`` is resolved (``"intraday"`` or ``"close"``, see :func:`resolve_predict_target`).
+    """
+    if target == "close":
+        return ws.target  # (M, N) r[t+1]
+    nxt = ws.rows + 1  # (M,)
+    return np.log(ws.market.close[nxt] / ws.market.field("open")[nxt])  # (M, N) log(close / open) of t+1
+
+
 def train_autoencoder(
     config: AutoencoderConfig | str | Path | dict[str, Any] | None = None,
     *,
@@ -412,11 +522,17 @@ def train_autoencoder(
     train, val = train_set.windows, val_set.windows  # (M, W, N, K)
     m = cfg.model
     predictive = m.predict_weight > 0
+    target = resolve_predict_target(m.predict_target, split.train) if predictive else None
     window_shape = tuple(train.shape[1:])
     net = WindowAutoencoder(m.kind, window_shape, m.code_size, hidden_size=m.hidden_size,
-                            noise_std=m.noise_std, linear_path=m.linear_path, predict_head=predictive)
+                            noise_std=m.noise_std, linear_path=m.linear_path, predict_head=predictive,
+                            asset_mode=m.asset_mode)
     pca = PCA.fit(train, m.code_size) if pca is None else pca.truncate(m.code_size)
-    net.init_from_pca(pca)
+    asset_pca = None
+    if net.shared and m.linear_path:  # the per-asset linear path starts at the per-asset PCA
+        centred = train - pca.mean.reshape(window_shape).astype(np.float32)  # (M, W, N, K)
+        asset_pca = PCA.fit(per_asset_windows(centred), m.code_size // window_shape[1])
+    net.init_from_pca(pca, asset_pca)
     market = split.train
     model = Autoencoder(net, m.window_bars, names, m.normalize, tuple(market.symbols))
 
@@ -438,10 +554,10 @@ def train_autoencoder(
     tensors = [(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),) for x in (train, val)]
     loss_fn: Callable[..., Tensor] = _loss
     if predictive:
-        y_mean = train_set.target.mean(axis=0)  # (N,)
-        y_std = np.maximum(train_set.target.std(axis=0), 1e-12)  # (N,)
-        targets = [torch.from_numpy(((ws.target - y_mean) / y_std).astype(np.float32))
-                   for ws in (train_set, val_set)]  # (M, N) each
+        labels = [next_bar_target(ws, target) for ws in (train_set, val_set)]  # (M, N) each
+        y_mean = labels[0].mean(axis=0)  # (N,)
+        y_std = np.maximum(labels[0].std(axis=0), 1e-12)  # (N,)
+        targets = [torch.from_numpy(((y - y_mean) / y_std).astype(np.float32)) for y in labels]  # (M, N) each
         tensors = [(*t, y) for t, y in zip(tensors, targets, strict=True)]
         loss_fn = _predictive_loss(float(m.predict_weight))
     result = fit(net, tensors[0], tensors[1], loss_fn, cfg.fit, run=run, describe=f"{m.kind} c{m.code_size}")
@@ -463,8 +579,9 @@ def train_autoencoder(
                "epochs": result.epochs, "stopped_early": result.stopped_early, "wall_s": round(wall_s, 2)}
     if predictive:
         with torch.inference_mode():
-            pred = net.head(torch.from_numpy(model.encode(val))).numpy()  # (M, N) standardised
+            pred = net.predict(torch.from_numpy(model.encode(val))).numpy()  # (M, N) standardised
         metrics["val_pred_mse"] = float(np.mean((pred - tensors[1][1].numpy()) ** 2))
+        metrics["predict_target"] = target
         metrics["val_loss"] = result.best_val_loss
     run.write_json("metrics.json", metrics)
     run.update_marker(status="finished")
@@ -481,7 +598,7 @@ def save_autoencoder(run: RunDir, model: Autoencoder, pca: PCA | None = None) ->
     run.write_json("model.json", {
         "kind": net.kind, "window_shape": list(net.window_shape), "code_size": net.code_size,
         "hidden_size": net.hidden_size, "noise_std": net.noise_std, "linear_path": net.linear_path,
-        "predict_head": net.predict_head,
+        "predict_head": net.predict_head, "asset_mode": net.asset_mode,
         "features": list(model.features),
         "normalize": model.normalize, "symbols": list(model.symbols)})
     if pca is not None:
@@ -500,7 +617,8 @@ def load_autoencoder(run_path: str | Path) -> Autoencoder:
     meta = run.read_json("model.json")
     net = WindowAutoencoder(meta["kind"], tuple(meta["window_shape"]), meta["code_size"],
                             hidden_size=meta["hidden_size"], noise_std=meta["noise_std"],
-                            linear_path=meta["linear_path"], predict_head=meta.get("predict_head", False))
+                            linear_path=meta["linear_path"], predict_head=meta.get("predict_head", False),
+                            asset_mode=meta.get("asset_mode", "joint"))
     net.load_state_dict(torch.load(run.verify("model.pt"), map_location="cpu", weights_only=True))
     return Autoencoder(net.eval(), meta["window_shape"][0], tuple(meta["features"]), meta["normalize"],
                        tuple(meta["symbols"]))
