@@ -545,8 +545,10 @@ def train_autoencoder(
                        "fingerprint": d.fingerprint()}
                    for p, d in zip(("train", "val", "test"), split, strict=True)}})
     run.update_marker(status="training", model_kind=m.kind, code_size=m.code_size)
-    echo(f"run {run.path}: {m.kind} autoencoder, code {m.code_size} of W*N*K = {int(np.prod(window_shape))} "
-         f"values; {len(train)} train / {len(val)} val windows of (W, N, K) = {window_shape}")
+    per_asset = f" (per asset: {m.code_size // window_shape[1]}, shared weights)" if net.shared else ""
+    echo(f"run {run.path}: {m.kind} autoencoder, code {m.code_size}{per_asset} of W*N*K = "
+         f"{int(np.prod(window_shape))} values; {len(train)} train / {len(val)} val windows of "
+         f"(W, N, K) = {window_shape}")
 
     # 4. fit with early stopping on the validation loss (reconstruction MSE, plus the weighted
     #    prediction MSE when predictive; targets standardised by the training split's statistics)
