@@ -18,11 +18,16 @@ atomically) and charts to ``docs/autoencoder/``.
 
     python benchmarks/autoencoder.py mse [--quick]
     python benchmarks/autoencoder.py ppo [--quick] [--seeds 0 1 2] [--timesteps 60000]
-        [--code-size 32] [--predict-weight 0] [--arms full compressed finetuned]
-    python benchmarks/autoencoder.py probe [--seed 0] [--code-size 32] [--predict-weight 0]
+        [AUTOENCODER OPTIONS] [--arms full compressed finetuned last_bar]
+    python benchmarks/autoencoder.py probe [--seed 0] [AUTOENCODER OPTIONS]
 
-``--predict-weight w > 0`` trains the predictive autoencoder (``model.predict_weight``: a
-linear head on the code predicts the next-bar returns); its sections are suffixed ``_p<w>``.
+Autoencoder options (the MLP autoencoder of the planted market, window 10): ``--code-size``
+(32), ``--predict-weight w`` (0; ``> 0`` trains the predictive autoencoder: a linear head on
+the code predicts the next-bar return), ``--predict-target`` (``close``; ``intraday`` is what
+the env's ``next_open`` execution earns), ``--asset-mode`` (``joint``; ``shared`` encodes each
+asset with the same weights) and ``--hidden-size`` (128). Each non-default choice suffixes
+the report sections (``_p10_intraday_shared_h32``). The ``last_bar`` arm is an ablation
+without autoencoder: PPO on the env's newest bar alone.
 """
 
 from __future__ import annotations
@@ -135,25 +140,39 @@ def bench_mse(markets: list[str], kinds: list[str], sizes: list[int], max_epochs
 
 
 # ---------------------------------------------------------------------- ppo
-def _suffix(predict_weight: float) -> str:
-    """Report-section suffix of a predictive autoencoder's results (empty for the plain one)."""
-    return f"_p{predict_weight:g}" if predict_weight > 0 else ""
+def ae_model(code_size: int, predict_weight: float = 0.0, predict_target: str = "close",
+             asset_mode: str = "joint", hidden_size: int = 128) -> dict[str, object]:
+    """The ``model`` section of the planted-market autoencoder (MLP, window 10)."""
+    return {"kind": "mlp", "code_size": code_size, "window_bars": 10, "predict_weight": predict_weight,
+            "predict_target": predict_target, "asset_mode": asset_mode, "hidden_size": hidden_size}
 
 
-def _ae_name(predict_weight: float) -> str:
-    """How the report names the autoencoder: plain, or predictive with its weight."""
-    return (f"predictive MLP autoencoder (next-bar return head, predict_weight = {predict_weight:g})"
-            if predict_weight > 0 else "MLP autoencoder")
+def _suffix(model: dict[str, object]) -> str:
+    """Report-section suffix naming the non-default choices (the plain joint autoencoder: none).
+
+    The close-to-close head's sections predate ``predict_target`` and keep their names.
+    """
+    out = f"_p{model['predict_weight']:g}" if model["predict_weight"] > 0 else ""
+    if model["predict_weight"] > 0 and model["predict_target"] != "close":
+        out += f"_{model['predict_target']}"
+    out += "_shared" if model["asset_mode"] == "shared" else ""
+    return out + (f"_h{model['hidden_size']}" if model["hidden_size"] != 128 else "")
 
 
-def _ae_words(predict_weight: float) -> str:
-    """The possessive of :func:`_ae_name`."""
-    return (f"predictive MLP autoencoder's (next-bar return head, predict_weight = {predict_weight:g})"
-            if predict_weight > 0 else "MLP autoencoder's")
+def _ae_name(model: dict[str, object], possessive: bool = False) -> str:
+    """How the report names the autoencoder: its asset mode, width, and head (label and weight)."""
+    s = "'s" if possessive else ""
+    shape = "per-asset (shared weights) " if model["asset_mode"] == "shared" else ""
+    shape += f"hidden {model['hidden_size']} " if model["hidden_size"] != 128 else ""
+    if model["predict_weight"] <= 0:
+        return f"{shape}MLP autoencoder{s}"
+    label = {"close": "close-to-close", "intraday": "intraday (open -> close)"}.get(
+        str(model["predict_target"]), str(model["predict_target"]))
+    return (f"predictive {shape}MLP autoencoder{s} (next-bar {label} return head, "
+            f"predict_weight = {model['predict_weight']:g})")
 
 
-def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str],
-              predict_weight: float = 0.0) -> None:
+def bench_ppo(seeds: list[int], timesteps: int, model: dict[str, object], arms: list[str]) -> None:
     from learnability import COMMON, MARKET, PPO  # this script's folder: same market and PPO settings
 
     from agents.train import load_data, load_trained, train
@@ -167,8 +186,6 @@ def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str],
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
             data = {"source": "planted", "kwargs": {**MARKET, "seed": seed}}
-            model = {"kind": "mlp", "code_size": code_size, "window_bars": 10,
-                     "predict_weight": predict_weight}
             ae = train_autoencoder({"data": data, "model": model,
                                     "fit": {"progress_bar": False, "seed": seed, "num_threads": 1}},
                                    run_dir=Path(tmp) / f"ae-{seed}", echo=lambda _: None)
@@ -185,6 +202,8 @@ def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str],
                 "compressed": ["env.id=feature_nets.compressed_obs:CompressedPortfolioEnv",
                                f"env.kwargs={{reward_scale: 100, autoencoder: '{ae_dir}'}}",
                                "agent.extractor=default"],
+                # Ablation: the newest bar alone, no autoencoder (the planted signal is one bar deep).
+                "last_bar": ["env.window_bars=1", "agent.extractor=default"],
                 "finetuned": ["agent.extractor=feature_nets.compressed_obs:CompressedExtractor",
                               f"agent.extractor_kwargs={{autoencoder: '{ae_dir}', finetune: true}}"],
             }
@@ -193,10 +212,10 @@ def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str],
                 result = train("ppo_lstm", overrides=[*base, *arm_overrides[arm]],
                                run_dir=Path(tmp) / f"{arm}-{seed}", echo=lambda _: None)
                 wall = time.perf_counter() - started
-                model, cfg = load_trained(result.run.path)
+                agent, cfg = load_trained(result.run.path)
                 _, split = load_data(cfg)
                 kwargs = cfg.env.env_kwargs()
-                sharpe = backtest(model, split.test, env_kwargs=kwargs, env_id=cfg.env.id).metrics["sharpe"]
+                sharpe = backtest(agent, split.test, env_kwargs=kwargs, env_id=cfg.env.id).metrics["sharpe"]
                 oracle = backtest(OraclePolicy(), split.test,
                                   env_kwargs={"window_bars": 10}).metrics["sharpe"]
                 rows[arm].append({"sharpe": sharpe, "wall_s": wall, "oracle": oracle,
@@ -224,32 +243,40 @@ def bench_ppo(seeds: list[int], timesteps: int, code_size: int, arms: list[str],
     for arm in arms:
         table.append(f"  {arm}: " + ", ".join(f"seed {sd} {r['sharpe']:.2f} in {r['wall_s']:.0f} s"
                                               for sd, r in zip(seeds, rows[arm], strict=True)))
+    described = {
+        "full": "PPO + LSTM extractor on the (10, 5, 7) window",
+        "compressed": "PPO (SB3's CombinedExtractor + MLP heads) on the frozen "
+                      f"{_ae_name(model, possessive=True)} code (C = {model['code_size']} of 350) and the "
+                      "weights",
+        "finetuned": "the same encoder inside the policy (CompressedExtractor), trained with it from the "
+                     "pretrained weights",
+        "last_bar": "an ablation without autoencoder, PPO (CombinedExtractor + MLP heads) on the env's "
+                    "newest bar alone (window 1, 35 values) and the weights",
+    }
     text = ["## PPO on the compressed state vs the full window (planted market)", "",
             f"Planted market {MARKET} (market seed = training seed), window 10, 10 bps costs, "
             f"{timesteps} PPO steps with the learnability settings, best model on validation, "
-            f"test split; seeds {seeds}. `full`: PPO + LSTM extractor on the (10, 5, 7) window; "
-            "`compressed`: PPO (SB3's CombinedExtractor + MLP heads) on the frozen "
-            f"{_ae_words(predict_weight)} code (C = {code_size} of 350) and the weights; `finetuned`: "
-            "the same encoder inside the policy "
-            "(CompressedExtractor), trained with it from the pretrained weights. `train s` is the whole "
-            "`agents.train` call (validation backtests included), autoencoder training excluded: "
-            f"{np.mean(ae_s):.0f} s per seed, its validation MSE {np.mean(ae_ratio):.3f} of PCA's.", "",
+            f"test split; seeds {seeds}. " + "; ".join(f"`{arm}`: {described[arm]}" for arm in arms)
+            + ". `train s` is the whole `agents.train` call (validation backtests included), autoencoder "
+            f"training excluded: {np.mean(ae_s):.0f} s per seed, its validation MSE {np.mean(ae_ratio):.3f} "
+            "of PCA's; all arms run one after another in this process, one torch thread.", "",
             "```", *table, "```"]
-    write_section(f"ppo_c{code_size}{_suffix(predict_weight)}", "\n".join(text))
+    write_section(f"ppo_c{model['code_size']}{_suffix(model)}", "\n".join(text))
     print("\n".join(text))
 
 
 # ---------------------------------------------------------------------- probe
-def bench_probe(seed: int, code_size: int, predict_weight: float = 0.0) -> None:
+def bench_probe(seed: int, model: dict[str, object]) -> None:
     """How much of the planted signal a linear read-out finds in the code, the window, PCA."""
     from learnability import MARKET
 
     from tradegym.data.synthetic import planted_expected_returns
 
     data = {"source": "planted", "kwargs": {**MARKET, "seed": seed}}
-    model = {"kind": "mlp", "code_size": code_size, "window_bars": 10, "predict_weight": predict_weight}
+    code_size = model["code_size"]
     with tempfile.TemporaryDirectory() as tmp:
-        ae = train_autoencoder({"data": data, "model": model, "fit": {"progress_bar": False, "seed": seed}},
+        ae = train_autoencoder({"data": data, "model": model,
+                                "fit": {"progress_bar": False, "seed": seed, "num_threads": 1}},
                                run_dir=Path(tmp) / "ae", echo=lambda _: None)
     cfg = load_autoencoder_config({"data": data, "model": model})
     split, names, _ = split_windows(cfg)
@@ -266,12 +293,12 @@ def bench_probe(seed: int, code_size: int, predict_weight: float = 0.0) -> None:
                                test_x[:, -1].reshape(len(test_x), -1)),
     }
     title = "## Where the planted signal goes"
-    if predict_weight > 0:
-        title += f": predictive autoencoder (predict_weight = {predict_weight:g})"
+    if _suffix(model):
+        title += f": {_ae_name(model)}"
     lines = [title, "",
              f"Test R² of a least-squares read-out (fitted on train) of the oracle's expected next intraday "
              f"return per asset, planted market seed {seed}, window 10; the autoencoder is the "
-             f"{_ae_name(predict_weight)}, its validation reconstruction MSE "
+             f"{_ae_name(model)}, its validation reconstruction MSE "
              f"{ae.metrics['val_mse'] / ae.metrics['val_mse_pca']:.3f} of PCA's:", "", "```"]
     for name, (a, b) in inputs.items():
         a1 = np.c_[a, np.ones(len(a))]
@@ -280,8 +307,24 @@ def bench_probe(seed: int, code_size: int, predict_weight: float = 0.0) -> None:
         r2 = 1 - ((targets[1] - pred) ** 2).sum() / ((targets[1] - targets[1].mean(0)) ** 2).sum()
         lines.append(f"{name:32s} R² {r2:6.3f}")
     lines.append("```")
-    write_section(f"probe_c{code_size}{_suffix(predict_weight)}", "\n".join(lines))
+    write_section(f"probe_c{code_size}{_suffix(model)}", "\n".join(lines))
     print("\n".join(lines))
+
+
+def _add_model_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--code-size", type=int, default=32)
+    parser.add_argument("--predict-weight", type=float, default=0.0,
+                        help="model.predict_weight of the autoencoder (0: plain reconstruction)")
+    parser.add_argument("--predict-target", default="close", choices=["close", "intraday", "auto"],
+                        help="model.predict_target of the predictive autoencoder")
+    parser.add_argument("--asset-mode", default="joint", choices=["joint", "shared"],
+                        help="model.asset_mode: one code of all assets, or per-asset codes by shared weights")
+    parser.add_argument("--hidden-size", type=int, default=128, help="model.hidden_size of the autoencoder")
+
+
+def _model_args(args: argparse.Namespace) -> dict[str, object]:
+    return ae_model(args.code_size, args.predict_weight, args.predict_target, args.asset_mode,
+                    args.hidden_size)
 
 
 def main() -> None:
@@ -297,16 +340,12 @@ def main() -> None:
     ppo.add_argument("--quick", action="store_true", help="one seed, 6,000 steps")
     ppo.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ppo.add_argument("--timesteps", type=int, default=60_000)
-    ppo.add_argument("--code-size", type=int, default=32)
-    ppo.add_argument("--predict-weight", type=float, default=0.0,
-                     help="model.predict_weight of the autoencoder (0: plain reconstruction)")
+    _add_model_args(ppo)
     ppo.add_argument("--arms", nargs="+", default=["full", "compressed", "finetuned"],
-                     choices=["full", "compressed", "finetuned"])
+                     choices=["full", "compressed", "finetuned", "last_bar"])
     probe = sub.add_parser("probe", help="linear read-out of the planted signal from code vs window")
     probe.add_argument("--seed", type=int, default=0)
-    probe.add_argument("--code-size", type=int, default=32)
-    probe.add_argument("--predict-weight", type=float, default=0.0,
-                       help="model.predict_weight of the autoencoder (0: plain reconstruction)")
+    _add_model_args(probe)
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.part == "mse":
@@ -314,11 +353,11 @@ def main() -> None:
             args.markets, args.kinds, args.max_epochs = ["regime"], ["mlp"], 3
         bench_mse(args.markets, args.kinds, list(SIZES), args.max_epochs, args.seq_epochs)
     elif args.part == "probe":
-        bench_probe(args.seed, args.code_size, args.predict_weight)
+        bench_probe(args.seed, _model_args(args))
     else:
         if args.quick:
             args.seeds, args.timesteps = args.seeds[:1], 6_000
-        bench_ppo(args.seeds, args.timesteps, args.code_size, args.arms, args.predict_weight)
+        bench_ppo(args.seeds, args.timesteps, _model_args(args), args.arms)
 
 
 if __name__ == "__main__":

@@ -1,34 +1,37 @@
-"""Autoencoders over the env's observation windows, and the PCA yardstick they must beat.
+"""Autoencoders over the env's observation windows: configs, training, run directories.
 
 An autoencoder reads exactly what ``PortfolioEnv`` shows an agent — the window
 ``(W, N, K)`` of :func:`tradegym.features.compute_features` ending at the close of bar
 ``t`` (the same :func:`~feature_nets.forecasters.make_windows` as the forecasters) — and
-squeezes it into a code of ``C`` numbers for the whole window, all assets together:
+squeezes it into a code of ``C`` numbers, the total over all assets. The networks
+(``kind`` mlp / lstm / conv; ``asset_mode`` joint, one code of the whole window, or shared,
+each asset encoded alone by the same weights into ``C/N`` numbers; the PCA-initialised linear
+path; denoising) are :class:`~feature_nets.autoencoder_net.WindowAutoencoder`'s. The yardstick
+is :class:`~feature_nets.pca.PCA` at the same total code size, fitted on the same training
+windows. The reconstruction MSE of both is the mean over all ``W*N*K`` values of the squared
+error, in the env's feature units.
 
-* ``kind="mlp"``: ``(B, W, N, K) -> (B, W*N*K) -> Linear -> ReLU -> Linear -> (B, C)``;
-* ``kind="lstm"`` / ``"conv"`` (a causal TCN): the shared temporal encoder over the window
-  with the assets as channels (``WindowEncoder(asset_mode="flatten")``),
-  ``(B, W, N*K) -> (B, H) -> Linear -> (B, C)``.
+``predict_weight > 0`` makes it a predictive (supervised) autoencoder: a linear head on the
+code (``(B, C) -> (B, N)``; with ``asset_mode="shared"`` one head for all assets, each reading
+its own ``C/N`` numbers) predicts each asset's return over the next bar, standardised
+by the training split's per-asset mean and sd; the loss is
+``recon MSE + predict_weight * pred MSE``. ``predict_target`` picks the return:
 
-Both decode with ``(B, C) -> Linear -> ReLU -> Linear -> (B, W*N*K) -> (B, W, N, K)``. With
-``linear_path=True`` (the default) a linear encoder ``(D, C)`` and decoder ``(C, D)`` run beside
-those halves, set to the training PCA, and the halves' last layers start at zero: training
-starts from PCA's reconstruction and learns the nonlinear residual. The
-code size is the total over assets, so it compares at equal dimension with :class:`PCA`
-(numpy SVD of the centred, flattened training windows). Inputs are centred on the
-training-split mean window before encoding, as PCA centres them. ``noise_std > 0`` trains a
-denoising autoencoder: Gaussian noise of that sd (in feature units) is added to the input,
-the clean window is the target. The reconstruction MSE of both is the mean over all
-``W*N*K`` values of the squared error, in the env's feature units.
+* ``"intraday"``: ``log(close[t+1] / open[t+1])``, the return a decision at the close of ``t``
+  earns when it fills at the open of ``t+1`` (``PortfolioEnv``'s ``execution="next_open"``,
+  its default where the data has opens). The overnight gap ``open[t+1] / close[t]`` is
+  earned by the weights held before the decision, so it is noise to this label;
+* ``"close"``: the close-to-close ``r[t+1]`` (the forecasters' target of
+  :func:`~feature_nets.forecasters.make_windows`), what ``execution="close"`` earns;
+* ``"auto"`` (default): intraday where the data has opens, close otherwise — the env's default
+  execution. (On close-only data the env's ``"next_close"`` earns ``r[t+2]``; ``r[t+1]`` is
+  the nearest label the window ending at ``t`` has.)
 
-``predict_weight > 0`` makes it a predictive (supervised) autoencoder: a linear head
-``(B, C) -> (B, N)`` on the code predicts each asset's next-bar log return ``r[t+1]`` (the
-forecasters' target of :func:`~feature_nets.forecasters.make_windows`), standardised by the
-training split's per-asset mean and sd; the loss is ``recon MSE + predict_weight * pred MSE``.
 A pure reconstruction objective spends the code on the window's large-variance directions
 and treats a small predictive component (the planted market's last-bar signal) as noise;
 the head pulls it into the code. The input is still the window ending at ``t`` only, so the
-code at ``t`` reads no later data; targets of each split come from that split (the head's
+code at ``t`` reads no later data; the label of bar ``t+1`` is a training target only, as
+the forecasters' are, and targets of each split come from that split (the head's
 standardisation from the training split). The head is a training device: agents read
 :meth:`WindowAutoencoder.encode` / ``state`` only, never the head.
 
@@ -56,10 +59,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from feature_nets.encoders import WindowEncoder
+from feature_nets.autoencoder_net import ASSET_MODES, KINDS, Autoencoder, WindowAutoencoder, per_asset_windows
 from feature_nets.fit import FitConfig, FitResult, fit, seed_everything
 from feature_nets.forecasters import ForecastDataConfig, WindowSet, load_market, make_windows
-from feature_nets.pca import PCA, check_code_size, reconstruction_mse
+from feature_nets.pca import PCA, reconstruction_mse
 from tradegym.config import from_dict, load_config, read_yaml, to_dict
 from tradegym.data import MarketData, Split
 from tradegym.errors import ConfigError
@@ -67,9 +70,9 @@ from tradegym.features import auto_features
 from tradegym.registry import suggest
 from tradegym.runs import RunDir
 
-KINDS = {"mlp": None, "lstm": "lstm", "conv": "tcn"}
-"""Autoencoder kind -> the temporal encoder of its encoder half (None: a flat MLP)."""
 NORMALIZE = ("rolling", "expanding")
+PREDICT_TARGETS = ("auto", "intraday", "close")
+"""The predictive head's label; see the module docstring."""
 
 
 # ---------------------------------------------------------------------- config
@@ -96,6 +99,14 @@ class AutoencoderModelConfig:
     predict_weight: float = 0.0
     """Weight of the auxiliary next-bar return prediction from the code (a linear head, MSE on
     standardised targets) in the loss; 0 = a pure autoencoder (no head)."""
+    asset_mode: str = "joint"
+    """``joint``: one code of the whole window, all assets mixed; ``shared``: each asset's
+    ``(W, K)`` series is encoded by the same weights into ``C/N`` numbers (``C`` a multiple of
+    ``N``), the head predicts each asset from its own part (module docstring)."""
+    predict_target: str = "auto"
+    """The head's label for bar ``t+1``: ``intraday`` (open -> close, what the env's default
+    ``next_open`` execution earns), ``close`` (close -> close), or ``auto``: intraday where the
+    data has opens, close otherwise."""
 
 
 @dataclass
@@ -116,7 +127,9 @@ class AutoencoderConfig:
     def check(self) -> None:
         """Raise ConfigError naming the first value that is unknown or out of range."""
         m = self.model
-        for name, value, known in (("kind", m.kind, tuple(KINDS)), ("normalize", m.normalize, NORMALIZE)):
+        for name, value, known in (("kind", m.kind, tuple(KINDS)), ("normalize", m.normalize, NORMALIZE),
+                                   ("asset_mode", m.asset_mode, ASSET_MODES),
+                                   ("predict_target", m.predict_target, PREDICT_TARGETS)):
             if value not in known:
                 raise ConfigError(f"unknown model.{name} {value!r}.{suggest(value, list(known))} "
                                   f"Known: {', '.join(known)}")
@@ -137,186 +150,6 @@ def load_autoencoder_config(source: str | Path | dict[str, Any] | None = None,
     cfg = load_config(AutoencoderConfig, source if source is not None else {}, overrides)
     cfg.check()
     return cfg
-
-
-# ---------------------------------------------------------------------- model
-class WindowAutoencoder(nn.Module):
-    """``(B, W, N, K) -> code (B, C) -> (B, W, N, K)``; see the module docstring for the kinds.
-
-    Args:
-        kind: ``"mlp"``, ``"lstm"`` or ``"conv"``.
-        window_shape: ``(W, N, K)``.
-        code_size: ``C``, total over assets.
-        hidden_size: ``H``, the width of the hidden layers (and of the sequence encoder).
-        noise_std: denoising noise sd, applied in training mode only.
-        linear_path: add linear maps ``(D, C)`` and ``(C, D)`` beside the nonlinear halves,
-            set by :meth:`init_from_pca`; the halves' last layers then start at zero.
-        predict_head: add ``head``, a linear ``(B, C) -> (B, N)`` next-bar return predictor on
-            the code (standardised units), for the predictive auxiliary loss; unused by
-            :meth:`encode`, :meth:`state` and :meth:`forward`.
-
-    Raises:
-        ConfigError: unknown kind, or ``code_size`` above ``W*N*K``.
-    """
-
-    def __init__(self, kind: str, window_shape: tuple[int, int, int], code_size: int, *,
-                 hidden_size: int = 128, noise_std: float = 0.0, linear_path: bool = False,
-                 predict_head: bool = False) -> None:
-        super().__init__()
-        if kind not in KINDS:
-            raise ConfigError(f"unknown autoencoder kind {kind!r}.{suggest(kind, list(KINDS))} "
-                              f"Known: {', '.join(KINDS)}")
-        window_shape = (int(window_shape[0]), int(window_shape[1]), int(window_shape[2]))
-        check_code_size(code_size, window_shape)
-        w, n, k = window_shape
-        d = w * n * k
-        self.kind, self.window_shape, self.code_size = kind, window_shape, int(code_size)
-        self.hidden_size, self.noise_std = int(hidden_size), float(noise_std)
-        self.register_buffer("mean", torch.zeros(window_shape))  # (W, N, K), the training mean window
-        # Training-split mean and sd of each code component (set after training): agents see
-        # standardised codes, as they see z-scored features, whatever the components' scales.
-        self.register_buffer("code_mean", torch.zeros(code_size))  # (C,)
-        self.register_buffer("code_std", torch.ones(code_size))  # (C,)
-        temporal = KINDS[kind]
-        if temporal is None:
-            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(d, hidden_size), nn.ReLU(),
-                                         nn.Linear(hidden_size, code_size))
-        else:
-            self.encoder = nn.Sequential(
-                WindowEncoder(temporal, w, n, k, hidden_size=hidden_size, asset_mode="flatten"),
-                nn.Linear(hidden_size, code_size))
-        self.decoder = nn.Sequential(nn.Linear(code_size, hidden_size), nn.ReLU(), nn.Linear(hidden_size, d))
-        self.linear_path = bool(linear_path)
-        if self.linear_path:
-            self.project = nn.Linear(d, code_size, bias=False)
-            self.unproject = nn.Linear(code_size, d, bias=False)
-            for last in (self.encoder[-1], self.decoder[-1]):
-                nn.init.zeros_(last.weight)
-                nn.init.zeros_(last.bias)
-        self.predict_head = bool(predict_head)
-        if self.predict_head:
-            self.head = nn.Linear(code_size, n)
-
-    @torch.no_grad()
-    def init_from_pca(self, pca: PCA) -> None:
-        """Centre on PCA's mean window; with a linear path, make that path PCA's ``(C, D)`` projection."""
-        self.mean.copy_(torch.from_numpy(pca.mean.reshape(self.window_shape).astype(np.float32)))
-        if self.linear_path:
-            components = torch.from_numpy(pca.components[: self.code_size].astype(np.float32))  # (C, D)
-            self.project.weight.copy_(components)
-            self.unproject.weight.copy_(components.T)
-
-    def encode(self, window: Tensor) -> Tensor:
-        """``(B, W, N, K) -> (B, C)``; noisy input in training mode when ``noise_std > 0``."""
-        x = window - self.mean  # (B, W, N, K)
-        if self.training and self.noise_std > 0:
-            x = x + self.noise_std * torch.randn_like(x)
-        code = self.encoder(x)  # (B, C)
-        return code + self.project(x.reshape(len(x), -1)) if self.linear_path else code  # (B, C)
-
-    def state(self, window: Tensor) -> Tensor:
-        """Standardised code, what agents observe: ``(encode(window) - code_mean) / code_std``, ``(B, C)``."""
-        return (self.encode(window) - self.code_mean) / self.code_std  # (B, C)
-
-    def decode(self, code: Tensor) -> Tensor:
-        """``(B, C) -> (B, W, N, K)``."""
-        flat = self.decoder(code) + self.unproject(code) if self.linear_path else self.decoder(code)  # (B, D)
-        return flat.reshape(len(code), *self.window_shape) + self.mean  # (B, W, N, K)
-
-    def forward(self, window: Tensor) -> Tensor:
-        """Reconstruction ``(B, W, N, K) -> (B, W, N, K)``."""
-        return self.decode(self.encode(window))
-
-    def reconstruct_and_predict(self, window: Tensor) -> tuple[Tensor, Tensor]:
-        """Reconstruction ``(B, W, N, K)`` and standardised next-bar return prediction ``(B, N)``.
-
-        Both from one encoding (one noise draw in training mode).
-
-        Raises:
-            ConfigError: the model has no prediction head.
-        """
-        if not self.predict_head:
-            raise ConfigError("this autoencoder has no prediction head "
-                              "(it was trained with model.predict_weight = 0)")
-        code = self.encode(window)  # (B, C)
-        return self.decode(code), self.head(code)  # (B, W, N, K), (B, N)
-
-
-@dataclass
-class Autoencoder:
-    """A trained autoencoder with the features it reads.
-
-    Attributes:
-        net: the :class:`WindowAutoencoder` in eval mode.
-        window_bars: ``W``.
-        features: the ``K`` feature names.
-        normalize: ``"rolling"`` or ``"expanding"``.
-        symbols: the ``N`` assets, in order.
-    """
-
-    net: WindowAutoencoder
-    window_bars: int
-    features: tuple[str, ...]
-    normalize: str
-    symbols: tuple[str, ...]
-
-    @property
-    def window_shape(self) -> tuple[int, int, int]:
-        """``(W, N, K)`` the model reads."""
-        return self.net.window_shape
-
-    @property
-    def code_size(self) -> int:
-        """``C``."""
-        return self.net.code_size
-
-    def env_kwargs(self) -> dict[str, Any]:
-        """``window_bars``, ``features`` and ``normalize`` for a ``PortfolioEnv`` this model can read."""
-        return {"window_bars": self.window_bars, "features": list(self.features), "normalize": self.normalize}
-
-    def _check(self, windows: Any) -> np.ndarray:
-        arr = np.asarray(windows, dtype=np.float32)
-        arr = arr[None] if arr.ndim == 3 else arr
-        if arr.ndim != 4 or arr.shape[1:] != self.window_shape:
-            raise ConfigError(f"windows have shape {np.shape(windows)}, expected (B, W, N, K) or (W, N, K) "
-                              f"with (W, N, K) = {self.window_shape}, the shape this autoencoder was "
-                              "trained on; build the env or windows with autoencoder.env_kwargs()")
-        return arr
-
-    @torch.inference_mode()
-    def _apply(self, fn: Callable[[Tensor], Tensor], arr: np.ndarray, batch_size: int) -> np.ndarray:
-        if self.net.training:
-            self.net.eval()
-        if len(arr) <= batch_size:  # one forward: the per-step path of the compressed env
-            return fn(torch.from_numpy(np.ascontiguousarray(arr))).numpy()
-        return np.concatenate([fn(torch.from_numpy(np.ascontiguousarray(arr[lo : lo + batch_size]))).numpy()
-                               for lo in range(0, len(arr), batch_size)])
-
-    def encode(self, windows: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """Codes ``(B, C)`` float32 of windows ``(B, W, N, K)``, or ``(C,)`` of one window ``(W, N, K)``.
-
-        Raises:
-            ConfigError: windows of another ``(W, N, K)`` than the model was trained on.
-        """
-        arr = self._check(windows)
-        out = self._apply(self.net.encode, arr, batch_size)  # (B, C)
-        return out[0] if np.ndim(windows) == 3 else out
-
-    def state(self, windows: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """Standardised codes ``(B, C)`` or ``(C,)``, what the compressed observation holds.
-
-        Each component is centred and scaled by its training-split mean and sd, so the
-        policy reads unit-scale inputs (PCA-like codes range over several orders of variance).
-
-        Raises:
-            ConfigError: windows of another ``(W, N, K)`` than the model was trained on.
-        """
-        out = self._apply(self.net.state, self._check(windows), batch_size)  # (B, C)
-        return out[0] if np.ndim(windows) == 3 else out
-
-    def reconstruct(self, windows: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """``(B, W, N, K) -> (B, W, N, K)`` reconstructions, float32."""
-        return self._apply(self.net, self._check(windows), batch_size)
 
 
 def _loss(model: WindowAutoencoder, x: Tensor) -> Tensor:
@@ -372,6 +205,32 @@ def split_windows(cfg: AutoencoderConfig, data: MarketData | None = None
     return split, names, [ws.windows for ws in sets]
 
 
+def resolve_predict_target(target: str, market: MarketData) -> str:
+    """The head's label, ``"intraday"`` or ``"close"``; ``"auto"`` is intraday where ``market`` has opens.
+
+    Raises:
+        ConfigError: ``"intraday"`` on a market without opens.
+    """
+    if target == "auto":
+        return "intraday" if market.has("open") else "close"
+    if target == "intraday" and not market.has("open"):
+        raise ConfigError(f"model.predict_target='intraday' needs open prices, but market {market.name!r} "
+                          f"has fields {list(market.fields)}; use 'close' (close-to-close returns) or "
+                          "'auto', or a source with opens")
+    return target
+
+
+def next_bar_target(ws: WindowSet, target: str) -> np.ndarray:
+    """``(M, N)`` label of each sample's next bar ``t+1``: its intraday or close-to-close log return.
+
+    ``target`` is resolved (``"intraday"`` or ``"close"``, see :func:`resolve_predict_target`).
+    """
+    if target == "close":
+        return ws.target  # (M, N) r[t+1]
+    nxt = ws.rows + 1  # (M,)
+    return np.log(ws.market.close[nxt] / ws.market.field("open")[nxt])  # (M, N) log(close / open) of t+1
+
+
 def train_autoencoder(
     config: AutoencoderConfig | str | Path | dict[str, Any] | None = None,
     *,
@@ -412,11 +271,17 @@ def train_autoencoder(
     train, val = train_set.windows, val_set.windows  # (M, W, N, K)
     m = cfg.model
     predictive = m.predict_weight > 0
+    target = resolve_predict_target(m.predict_target, split.train) if predictive else None
     window_shape = tuple(train.shape[1:])
     net = WindowAutoencoder(m.kind, window_shape, m.code_size, hidden_size=m.hidden_size,
-                            noise_std=m.noise_std, linear_path=m.linear_path, predict_head=predictive)
+                            noise_std=m.noise_std, linear_path=m.linear_path, predict_head=predictive,
+                            asset_mode=m.asset_mode)
     pca = PCA.fit(train, m.code_size) if pca is None else pca.truncate(m.code_size)
-    net.init_from_pca(pca)
+    asset_pca = None
+    if net.shared and m.linear_path:  # the per-asset linear path starts at the per-asset PCA
+        centred = train - pca.mean.reshape(window_shape).astype(np.float32)  # (M, W, N, K)
+        asset_pca = PCA.fit(per_asset_windows(centred), m.code_size // window_shape[1])
+    net.init_from_pca(pca, asset_pca)
     market = split.train
     model = Autoencoder(net, m.window_bars, names, m.normalize, tuple(market.symbols))
 
@@ -429,8 +294,10 @@ def train_autoencoder(
                        "fingerprint": d.fingerprint()}
                    for p, d in zip(("train", "val", "test"), split, strict=True)}})
     run.update_marker(status="training", model_kind=m.kind, code_size=m.code_size)
-    echo(f"run {run.path}: {m.kind} autoencoder, code {m.code_size} of W*N*K = {int(np.prod(window_shape))} "
-         f"values; {len(train)} train / {len(val)} val windows of (W, N, K) = {window_shape}")
+    per_asset = f" (per asset: {m.code_size // window_shape[1]}, shared weights)" if net.shared else ""
+    echo(f"run {run.path}: {m.kind} autoencoder, code {m.code_size}{per_asset} of W*N*K = "
+         f"{int(np.prod(window_shape))} values; {len(train)} train / {len(val)} val windows of "
+         f"(W, N, K) = {window_shape}")
 
     # 4. fit with early stopping on the validation loss (reconstruction MSE, plus the weighted
     #    prediction MSE when predictive; targets standardised by the training split's statistics)
@@ -438,10 +305,10 @@ def train_autoencoder(
     tensors = [(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),) for x in (train, val)]
     loss_fn: Callable[..., Tensor] = _loss
     if predictive:
-        y_mean = train_set.target.mean(axis=0)  # (N,)
-        y_std = np.maximum(train_set.target.std(axis=0), 1e-12)  # (N,)
-        targets = [torch.from_numpy(((ws.target - y_mean) / y_std).astype(np.float32))
-                   for ws in (train_set, val_set)]  # (M, N) each
+        labels = [next_bar_target(ws, target) for ws in (train_set, val_set)]  # (M, N) each
+        y_mean = labels[0].mean(axis=0)  # (N,)
+        y_std = np.maximum(labels[0].std(axis=0), 1e-12)  # (N,)
+        targets = [torch.from_numpy(((y - y_mean) / y_std).astype(np.float32)) for y in labels]  # (M, N) each
         tensors = [(*t, y) for t, y in zip(tensors, targets, strict=True)]
         loss_fn = _predictive_loss(float(m.predict_weight))
     result = fit(net, tensors[0], tensors[1], loss_fn, cfg.fit, run=run, describe=f"{m.kind} c{m.code_size}")
@@ -463,8 +330,9 @@ def train_autoencoder(
                "epochs": result.epochs, "stopped_early": result.stopped_early, "wall_s": round(wall_s, 2)}
     if predictive:
         with torch.inference_mode():
-            pred = net.head(torch.from_numpy(model.encode(val))).numpy()  # (M, N) standardised
+            pred = net.predict(torch.from_numpy(model.encode(val))).numpy()  # (M, N) standardised
         metrics["val_pred_mse"] = float(np.mean((pred - tensors[1][1].numpy()) ** 2))
+        metrics["predict_target"] = target
         metrics["val_loss"] = result.best_val_loss
     run.write_json("metrics.json", metrics)
     run.update_marker(status="finished")
@@ -481,7 +349,7 @@ def save_autoencoder(run: RunDir, model: Autoencoder, pca: PCA | None = None) ->
     run.write_json("model.json", {
         "kind": net.kind, "window_shape": list(net.window_shape), "code_size": net.code_size,
         "hidden_size": net.hidden_size, "noise_std": net.noise_std, "linear_path": net.linear_path,
-        "predict_head": net.predict_head,
+        "predict_head": net.predict_head, "asset_mode": net.asset_mode,
         "features": list(model.features),
         "normalize": model.normalize, "symbols": list(model.symbols)})
     if pca is not None:
@@ -500,7 +368,8 @@ def load_autoencoder(run_path: str | Path) -> Autoencoder:
     meta = run.read_json("model.json")
     net = WindowAutoencoder(meta["kind"], tuple(meta["window_shape"]), meta["code_size"],
                             hidden_size=meta["hidden_size"], noise_std=meta["noise_std"],
-                            linear_path=meta["linear_path"], predict_head=meta.get("predict_head", False))
+                            linear_path=meta["linear_path"], predict_head=meta.get("predict_head", False),
+                            asset_mode=meta.get("asset_mode", "joint"))
     net.load_state_dict(torch.load(run.verify("model.pt"), map_location="cpu", weights_only=True))
     return Autoencoder(net.eval(), meta["window_shape"][0], tuple(meta["features"]), meta["normalize"],
                        tuple(meta["symbols"]))
@@ -521,4 +390,5 @@ def run_config(run_path: str | Path) -> AutoencoderConfig:
 
 
 __all__ = ["PCA", "Autoencoder", "AutoencoderConfig", "WindowAutoencoder", "load_autoencoder", "load_pca",
-           "reconstruction_mse", "train_autoencoder"]
+           "next_bar_target", "per_asset_windows", "reconstruction_mse", "resolve_predict_target",
+           "train_autoencoder"]

@@ -131,7 +131,10 @@ class CompressedPortfolioEnv(PortfolioEnv):
     """A ``PortfolioEnv`` observing ``{"code": (C,), "weights": (A,)}`` (module docstring).
 
     It is an env, not a wrapper, so code that unwraps envs (the backtester) still sees the
-    compressed observation. Everything else is ``PortfolioEnv``'s.
+    compressed observation. The codes of all bars are computed once, batched, at construction
+    (each from the window ending at its bar, as the wrapper computes it per step, equal up to
+    float32 rounding), so a step costs what a ``PortfolioEnv`` step costs. Everything else is
+    ``PortfolioEnv``'s.
 
     Args:
         data: MarketData or a source name.
@@ -153,9 +156,18 @@ class CompressedPortfolioEnv(PortfolioEnv):
         check_compatible(self.observation_space, self, model)
         self.autoencoder = model
         self.observation_space = compressed_space(self.observation_space, model)
+        # The code of every decision bar, in one batched pass: row t is the state of the window
+        # ending at t, the one _obs would encode at t (the features are causal and fixed at
+        # construction), so no row reads a later bar; stepping then costs no forward pass.
+        w, first = self.window_bars, self.first_index
+        view = np.lib.stride_tricks.sliding_window_view(self._features, w, axis=0)  # (T-W+1, N, K, W)
+        windows = np.moveaxis(view, -1, 1)[first - w + 1 :]  # (T-first, W, N, K), row j ends at bar first+j
+        self._codes = np.zeros((self.data.n_bars, model.code_size), np.float32)  # (T, C), rows < first unused
+        self._codes[first:] = np.clip(model.state(windows), -CODE_BOUND, CODE_BOUND)
 
     def _obs(self) -> dict[str, np.ndarray]:
-        return compress(super()._obs(), self.autoencoder)
+        out = {k: v for k, v in super()._obs().items() if k != "window"}
+        return {"code": self._codes[self.current_index].copy(), **out}  # (C,) float32, a copy
 
 
 class CompressedExtractor(BaseFeaturesExtractor):

@@ -16,7 +16,10 @@ from feature_nets.autoencoder import (
     WindowAutoencoder,
     load_autoencoder,
     load_pca,
+    next_bar_target,
+    per_asset_windows,
     reconstruction_mse,
+    resolve_predict_target,
     train_autoencoder,
 )
 from feature_nets.compressed_obs import CompressedExtractor, CompressedObservation, CompressedPortfolioEnv
@@ -33,10 +36,10 @@ TINY = {"data": {"source": "ar1", "kwargs": {"n_assets": 2, "n_bars": 600, "seed
 
 
 def make_model(kind: str = "mlp", window_bars: int = 8, n_assets: int = 3, code_size: int = 4,
-               linear_path: bool = False, predict_head: bool = False) -> Autoencoder:
+               linear_path: bool = False, predict_head: bool = False, asset_mode: str = "joint") -> Autoencoder:
     torch.manual_seed(0)
     net = WindowAutoencoder(kind, (window_bars, n_assets, len(FEATURES)), code_size, hidden_size=8,
-                            linear_path=linear_path, predict_head=predict_head)
+                            linear_path=linear_path, predict_head=predict_head, asset_mode=asset_mode)
     return Autoencoder(net.eval(), window_bars, FEATURES, "rolling", tuple(f"A{i}" for i in range(n_assets)))
 
 
@@ -162,12 +165,19 @@ def test_wrapper_and_env_pass_the_env_checkers() -> None:
         assert sorted(obs) == ["code", "weights"] and obs["code"].shape == (4,)
 
 
-def test_code_is_the_encoder_output_on_the_current_window() -> None:
-    model = make_model()
-    plain = PortfolioEnv(make_market(120, 3, ohlc=False), **model.env_kwargs())
-    window = plain.reset(seed=3)[0]["window"]
-    env = CompressedPortfolioEnv(make_market(120, 3, ohlc=False), autoencoder=model)
-    np.testing.assert_array_equal(env.reset(seed=3)[0]["code"], model.state(window))
+@pytest.mark.parametrize("asset_mode", ["joint", "shared"])
+def test_code_is_the_encoder_output_on_the_current_window(asset_mode: str) -> None:
+    model = make_model(code_size=6, asset_mode=asset_mode, linear_path=True)
+    plain = PortfolioEnv(make_market(120, 3, ohlc=False), start="first", **model.env_kwargs())
+    env = CompressedPortfolioEnv(make_market(120, 3, ohlc=False), autoencoder=model, start="first")
+    wrapped = CompressedObservation(PortfolioEnv(make_market(120, 3, ohlc=False), start="first",
+                                                 **model.env_kwargs()), model)
+    obs, code, wrapped_code = plain.reset(seed=3)[0], env.reset(seed=3)[0]["code"], wrapped.reset(seed=3)[0]["code"]
+    action = np.zeros(4, dtype=np.float32)
+    for _ in range(20):  # the env's codes, computed once and batched, are the per-step encodings
+        np.testing.assert_array_equal(wrapped_code, model.state(obs["window"]))
+        np.testing.assert_allclose(code, wrapped_code, rtol=1e-5, atol=1e-6)
+        obs, code, wrapped_code = plain.step(action)[0], env.step(action)[0]["code"], wrapped.step(action)[0]["code"]
 
 
 def test_another_window_shape_is_refused_naming_both_shapes() -> None:
@@ -198,6 +208,8 @@ def codes_up_to(market: MarketData, model: Autoencoder, t: int) -> list[tuple[in
 
 MODELS = {kind: make_model(kind, linear_path=True) for kind in ("mlp", "lstm", "conv")}
 MODELS["mlp-predictive"] = make_model("mlp", linear_path=True, predict_head=True)
+MODELS["mlp-shared"] = make_model("mlp", code_size=6, linear_path=True, predict_head=True, asset_mode="shared")
+MODELS["lstm-shared"] = make_model("lstm", code_size=3, linear_path=True, asset_mode="shared")
 
 
 @settings(max_examples=15, deadline=None)
@@ -330,3 +342,95 @@ def test_predict_weight_out_of_range_is_a_config_error(tmp_path, weight: float) 
 def test_reconstruct_and_predict_needs_the_head() -> None:
     with pytest.raises(ConfigError, match="no prediction head"):
         make_model().net.reconstruct_and_predict(torch.zeros(1, 8, 3, 3))
+
+
+# ---------------------------------------------------------------------- predict_target
+PLANTED = {**TINY, "data": {"source": "planted", "kwargs": {"n_assets": 2, "n_bars": 600, "seed": 0}}}
+
+
+def test_intraday_target_is_the_open_to_close_return_of_the_next_bar() -> None:
+    from feature_nets.forecasters import make_windows
+
+    data = make_market(120, 2)
+    ws = make_windows(data, 5, FEATURES)
+    t = ws.rows[3]
+    np.testing.assert_allclose(next_bar_target(ws, "intraday")[3],
+                               np.log(data.close[t + 1] / data.field("open")[t + 1]))
+    np.testing.assert_array_equal(next_bar_target(ws, "close"), ws.target)
+    assert resolve_predict_target("auto", data) == "intraday"
+    assert resolve_predict_target("auto", make_market(120, 2, ohlc=False)) == "close"
+    assert resolve_predict_target("close", data) == "close"
+
+
+def test_intraday_target_on_close_only_data_is_a_config_error(tmp_path) -> None:
+    msg = (r"model.predict_target='intraday' needs open prices, but market 'ar1' has fields \['close'\]; "
+           r"use 'close' \(close-to-close returns\) or 'auto', or a source with opens")
+    with pytest.raises(ConfigError, match=msg):
+        train_autoencoder(TINY, overrides=["model.predict_weight=1", "model.predict_target=intraday"],
+                          runs_root=tmp_path, echo=lambda _: None)
+    assert not list(tmp_path.iterdir())
+    auto = train_autoencoder(TINY, overrides=["model.predict_weight=1"], run_dir=tmp_path / "run",
+                             echo=lambda _: None)
+    assert auto.metrics["predict_target"] == "close"
+
+
+def test_unknown_predict_target_and_asset_mode_get_a_suggestion(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="unknown model.predict_target 'intradya'. Did you mean 'intraday'?"):
+        train_autoencoder(TINY, overrides=["model.predict_target=intradya"], runs_root=tmp_path)
+    with pytest.raises(ConfigError, match="unknown model.asset_mode 'share'. Did you mean 'shared'?"):
+        train_autoencoder(TINY, overrides=["model.asset_mode=share"], runs_root=tmp_path)
+    with pytest.raises(ConfigError, match="unknown autoencoder asset_mode 'share'. Did you mean 'shared'?"):
+        WindowAutoencoder("mlp", (5, 2, 3), 4, asset_mode="share")
+
+
+# ---------------------------------------------------------------------- shared (per-asset) autoencoder
+@pytest.mark.parametrize("kind", ["mlp", "lstm", "conv"])
+def test_shared_autoencoder_codes_each_asset_alone_with_the_same_weights(kind: str) -> None:
+    model = make_model(kind, code_size=6, linear_path=True, predict_head=True, asset_mode="shared")
+    x = np.random.default_rng(0).normal(size=(6, 8, 3, 3)).astype(np.float32)  # (B, W, N, K)
+    code = model.encode(x)  # (B, C): asset-major parts of C/N = 2
+    assert code.shape == (6, 6) and model.reconstruct(x).shape == x.shape
+    moved = x.copy()
+    moved[:, :, 0] += 5.0  # assets 0 and 2 change, asset 1 does not
+    moved[:, :, 2] -= 3.0
+    np.testing.assert_allclose(model.encode(moved)[:, 2:4], code[:, 2:4], atol=1e-5)
+    assert not np.allclose(model.encode(moved)[:, 0:2], code[:, 0:2])
+    swapped = x.copy()
+    swapped[:, :, 1] = x[:, :, 0]  # asset 0's series in asset 1's slot gets asset 0's code
+    np.testing.assert_allclose(model.encode(swapped)[:, 2:4], code[:, 0:2], atol=1e-5)
+    with torch.no_grad():
+        assert model.net.reconstruct_and_predict(torch.from_numpy(x))[1].shape == (6, 3)  # (B, N)
+
+
+def test_shared_linear_path_starts_as_the_per_asset_pca() -> None:
+    x = np.random.default_rng(0).normal(size=(300, 4, 2, 3)).astype(np.float32)
+    pca = PCA.fit(x, 4)
+    centred = x - pca.mean.reshape(4, 2, 3)
+    asset_pca = PCA.fit(per_asset_windows(centred), 2)
+    net = WindowAutoencoder("mlp", (4, 2, 3), 4, hidden_size=8, linear_path=True, asset_mode="shared").eval()
+    net.init_from_pca(pca, asset_pca)
+    with torch.no_grad():
+        out = net(torch.from_numpy(x)).numpy()
+    per_asset = asset_pca.reconstruct(per_asset_windows(centred)).reshape(300, 2, 4, 3)  # (M, N, W, K)
+    np.testing.assert_allclose(out, per_asset.transpose(0, 2, 1, 3) + pca.mean.reshape(4, 2, 3), atol=1e-5)
+    with pytest.raises(ConfigError, match="needs asset_pca"):
+        net.init_from_pca(pca)
+
+
+def test_shared_code_size_must_be_a_multiple_of_the_assets() -> None:
+    msg = (r"code_size 7 must be a multiple of the 3 assets with asset_mode='shared' "
+           r"\(each asset gets C/N numbers\); try 6 or 9")
+    with pytest.raises(ConfigError, match=msg):
+        WindowAutoencoder("mlp", (5, 3, 3), 7, asset_mode="shared")
+
+
+def test_shared_predictive_run_on_ohlc_data_trains_saves_and_loads(tmp_path) -> None:
+    result = train_autoencoder(PLANTED, overrides=["model.asset_mode=shared", "model.predict_weight=1"],
+                               run_dir=tmp_path / "run", echo=lambda _: None)
+    assert result.metrics["predict_target"] == "intraday"  # auto, on data with opens
+    net = result.autoencoder.net
+    assert net.shared and net.head.weight.shape == (1, 2)  # one head shared by the 2 assets
+    loaded = load_autoencoder(tmp_path / "run")
+    assert loaded.net.asset_mode == "shared"
+    x = np.random.default_rng(0).normal(size=(3, *loaded.window_shape)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.state(x), result.autoencoder.state(x))
