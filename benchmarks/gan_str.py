@@ -49,37 +49,62 @@ def main() -> None:
     parser.add_argument("--real", default="us_indices", help="the real market (default: %(default)s)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--timesteps", type=int, default=20_000)
-    parser.add_argument("--bars", type=int, default=5040, help="bars of each sampled market (default: 20 years)")
+    parser.add_argument(
+        "--bars", type=int, default=5040, help="bars of each sampled market (default: 20 years)"
+    )
     parser.add_argument("--config", default="ppo_lstm")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
     args = parser.parse_args()
 
-    common = [f"train.total_timesteps={args.timesteps}", f"train.torch_threads={args.threads}",
-              "train.progress_bar=false", "env.execution=next_close", f"env.kwargs.features={FEATURES}"]
+    common = [
+        f"train.total_timesteps={args.timesteps}",
+        f"train.torch_threads={args.threads}",
+        "train.progress_bar=false",
+        "env.execution=next_close",
+        f"env.kwargs.features={FEATURES}",
+    ]
     sharpe: dict[str, list[float]] = {"real": [], "gan": []}
     baselines: dict[str, float] = {}
     timing: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
-            arms = {"real": [f"data.source={args.real}"],
-                    "gan": ["data.source=gan", f"data.kwargs={{run: {args.gan}, n_bars: {args.bars}, seed: {seed}}}"]}
+            arms = {
+                "real": [f"data.source={args.real}"],
+                "gan": [
+                    "data.source=gan",
+                    f"data.kwargs={{run: {args.gan}, n_bars: {args.bars}, seed: {seed}}}",
+                ],
+            }
             for arm, data in arms.items():
                 started = time.perf_counter()
-                result = train(args.config, overrides=[*common, *data, f"train.seed={seed}"],
-                               runs_root=tmp, echo=lambda _: None)
-                results = evaluate_run(result.run.path, split="test", data=args.real, write_report=False,
-                                       label=f"agent_{arm}")
+                result = train(
+                    args.config,
+                    overrides=[*common, *data, f"train.seed={seed}"],
+                    runs_root=tmp,
+                    echo=lambda _: None,
+                )
+                results = evaluate_run(
+                    result.run.path, split="test", data=args.real, write_report=False, label=f"agent_{arm}"
+                )
                 sharpe[arm].append(results[0].metrics["sharpe"])
                 baselines.update({r.name: r.metrics["sharpe"] for r in results[1:]})
-                timing.append(f"{arm} seed {seed}: test Sharpe {results[0].metrics['sharpe']:.2f} "
-                              f"({time.perf_counter() - started:.0f} s)")
+                timing.append(
+                    f"{arm} seed {seed}: test Sharpe {results[0].metrics['sharpe']:.2f} "
+                    f"({time.perf_counter() - started:.0f} s)"
+                )
                 print(timing[-1], flush=True)
         period = results[0].equity.index
-    lines = [f"Real test split of `{args.real}`: {period[0].date()} to {period[-1].date()} ({len(period) - 1} bars), "
-             f"10 bps costs, fills at the next close, features {FEATURES}; `{args.config}` with "
-             f"{args.timesteps} steps, seeds {args.seeds}. `agent_gan` trained on one {args.bars}-bar market "
-             f"sampled from `{args.gan}` per seed (sample seed = training seed).", "", "```",
-             f"{'policy':<24}{'test Sharpe':>16}", "-" * 40]
+    lines = [
+        f"Real test split of `{args.real}`: {period[0].date()} to {period[-1].date()} "
+        f"({len(period) - 1} bars), "
+        f"10 bps costs, fills at the next close, features {FEATURES}; `{args.config}` with "
+        f"{args.timesteps} steps, seeds {args.seeds}. `agent_gan` trained on one {args.bars}-bar market "
+        f"sampled from `{args.gan}` per seed (sample seed = training seed).",
+        "",
+        "```",
+        f"{'policy':<24}{'test Sharpe':>16}",
+        "-" * 40,
+    ]
     for arm, values in sharpe.items():
         v = np.array(values)
         lines.append(f"{'agent_' + arm:<24}{v.mean():>9.2f} ± {v.std(ddof=1) if len(v) > 1 else 0:.2f}")
