@@ -13,12 +13,13 @@ from feature_nets.gan_controls import (
     TimeShuffled,
     fit_controls,
 )
-from feature_nets.gan_eval import evaluate_generators, googl_rows, protocol_a
+from feature_nets.gan_eval import evaluate_generators, googl_rows, judge_block, protocol_a
 from feature_nets.gan_facts import (
     acf,
     cut_windows,
     horizon_returns,
     leverage,
+    log_returns,
     memorization,
     nearest_distance,
     stylized_facts,
@@ -272,3 +273,10 @@ def test_protocol_a_on_a_small_market():
     assert np.isfinite(table.loc["replay", ["disc", "pred"]].astype(float)).all()
     with pytest.raises(DataError, match="protocol \\(a\\) needs one symbol"):
         googl_rows(market())
+
+
+def test_judge_block_is_the_judges_real_training_block():
+    data = market()
+    r_train = log_returns(data.split(0.7, 0.15).train.close)
+    split = time_split(len(r_train), 64)
+    np.testing.assert_allclose(log_returns(judge_block(data).close), r_train[: split.train_rows[1]])
