@@ -12,7 +12,7 @@ column                    meaning
                           3,000 steps of 64 + 64), ``|acc - 0.5|`` on real windows of a later
                           block of the training period; mean and sd over seeds
 ``disc_b_oos``            the same judge scored on windows of the test period
-``small_in``/``small_oos``  TimeGAN's small judge (1 layer, hidden ``features // 2``, 2,000
+``small_in``, ``_oos``    TimeGAN's small judge (1 layer, hidden ``features // 2``, 2,000
                           steps of 128 + 128) on 24-day windows of the same channels, same split
 ``w1_h{h}_bps``           Wasserstein-1 of ``h``-day log returns vs the training period, basis
                           points, mean over assets
@@ -135,9 +135,11 @@ def evaluate_generators(
 ) -> GanEvaluation:
     """Score ``generators`` and the named controls against ``data``'s training split.
 
-    Every generator must sample windows fitted on (or learned from) the training split,
-    ``data.split(train_fraction, val_fraction).train``; the controls are fitted here on its
-    log returns. Each seed draws fresh synthetic windows and trains fresh judges.
+    The controls are fitted here on log returns of :func:`judge_block` (the start of
+    ``data.split(train_fraction, val_fraction).train`` whose windows train the judge; see
+    ``fit_controls_on``); train a generator on the same rows for scores comparable with
+    theirs. Each seed draws fresh synthetic windows and trains fresh judges. Facts and
+    distances compare with the whole training split.
 
     Args:
         generators: name -> object with ``sample_returns(n, length, seed) -> (n, length, N)``.
