@@ -17,7 +17,7 @@ def plot_facts(name: str, real: np.ndarray, synthetic: np.ndarray, real_facts: S
                *, n_paths: int = 20, dpi: int = 110) -> Path:
     """Write a 2 x 4 PNG comparing ``synthetic`` windows ``(m, L, N)`` with ``real`` ``(n, L, N)``.
 
-    Panels (first asset where one is shown): return histogram (log density), QQ of
+    Panels (first asset where one is shown): return histogram (log density, central 99.9 %), QQ of
     synthetic vs real quantiles, ACF of ``r`` and of ``|r|`` with ±1.96/√n bands, the leverage
     curve, real and synthetic correlation matrices, and ``n_paths`` cumulative log-return paths.
     """
@@ -28,7 +28,8 @@ def plot_facts(name: str, real: np.ndarray, synthetic: np.ndarray, real_facts: S
 
     fig, ax = plt.subplots(2, 4, figsize=(17, 7.5))
     a, b = real[:, :, 0].ravel(), synthetic[:, :, 0].ravel()
-    bins = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), 80)
+    lo, hi = np.quantile(np.concatenate([a, b]), [0.0005, 0.9995])  # a few outliers would squash it
+    bins = np.linspace(lo, hi, 80)
     ax[0, 0].hist(a, bins, density=True, alpha=0.5, label="real", log=True)
     ax[0, 0].hist(b, bins, density=True, alpha=0.5, label=name, log=True)
     ax[0, 0].set_title(f"daily log return, {symbols[0]}")
@@ -61,7 +62,8 @@ def plot_facts(name: str, real: np.ndarray, synthetic: np.ndarray, real_facts: S
         panel.set_xticklabels(symbols, fontsize=7)
         panel.set_yticklabels(symbols, fontsize=7)
         for (r, c), v in np.ndenumerate(facts.corr):
-            panel.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8)
+            panel.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=8,
+                       color="white" if abs(v) > 0.6 else "black")
     fig.colorbar(im, ax=ax[1, 2], fraction=0.046)
     paths = np.cumsum(synthetic[:n_paths, :, 0], axis=1)  # (n_paths, L)
     ax[1, 3].plot(paths.T, lw=0.8, alpha=0.8)
