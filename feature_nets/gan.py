@@ -132,12 +132,20 @@ class GanTrainConfig:
 
 
 @dataclass
+class GanDataConfig(ForecastDataConfig):
+    """Which market, and its chronological split (the generator learns from the training split)."""
+
+    source: str = "us_indices"
+    """Two long, correlated indices with OHLCV: the universe the GAN benchmarks use."""
+
+
+@dataclass
 class GanConfig:
     """A GAN run: data, model, training."""
 
     name: str | None = None
     """Run name; defaults to ``gan_<source>``."""
-    data: ForecastDataConfig = field(default_factory=lambda: ForecastDataConfig(source="us_indices"))
+    data: GanDataConfig = field(default_factory=GanDataConfig)
     model: GanModelConfig = field(default_factory=GanModelConfig)
     train: GanTrainConfig = field(default_factory=GanTrainConfig)
 

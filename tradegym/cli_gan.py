@@ -5,7 +5,7 @@
     tradegym gan train [--data us_indices] [--config YAML] [--set train.iterations=3000 ...]
                        [--runs runs] [--run-dir DIR] [--resume RUN_DIR]
     tradegym gan sample RUN_DIR [--bars 2520] [--seed 0] [--out prices.csv] [--plot]
-    tradegym gan evaluate RUN_DIR [--seeds 0 1 2] [--out DIR] [--quick]
+    tradegym gan evaluate RUN_DIR [--seeds 0 1 2] [--controls all|none|a,b] [--out DIR] [--quick]
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         f"{{run: {args.run}, n_bars: {args.bars}, seed: {args.seed}}}}}"
     )
     if args.plot:
-        from feature_nets.gan_eval import plot_sample_paths
+        from feature_nets.gan_report import plot_sample_paths
 
         png = plot_sample_paths(model, out.with_suffix(".png"), seed=args.seed)
         print(f"paths: {png}")
@@ -51,9 +51,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from feature_nets.gan_eval import evaluate_gan_run
+    from feature_nets.gan_report import evaluate_gan_run
 
-    evaluate_gan_run(args.run, seeds=tuple(args.seeds), out=args.out, quick=args.quick)
+    controls = None if args.controls == "all" else [] if args.controls == "none" else [
+        c.strip() for c in args.controls.split(",") if c.strip()]
+    evaluate_gan_run(args.run, seeds=tuple(args.seeds), out=args.out, quick=args.quick, controls=controls)
     return 0
 
 
@@ -92,6 +94,9 @@ def add_gan_parser(commands: Any) -> None:
     evaluate.add_argument("run", help="run directory written by 'tradegym gan train'")
     evaluate.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     evaluate.add_argument("--out", default=None, help="output folder (default: RUN/eval)")
+    evaluate.add_argument("--controls", default="all",
+                          help="all (default), none, or names: replay,time_shuffled,iid_days,gbm,garch_t,"
+                               "block_bootstrap")
     evaluate.add_argument(
         "--quick", action="store_true", help="small judge budgets (a smoke test, not a result)"
     )
