@@ -10,9 +10,14 @@ channel      value at bar ``t``                     needs
 ``gap``      ``log(open[t] / close[t-1])``          open, high, low (``bars="ohlcv"``)
 ``up``       ``log(high[t] / max(open, close)[t])`` (``>= 0``)
 ``down``     ``log(min(open, close)[t] / low[t])``  (``>= 0``)
-``dvol``     ``log((1 + vol[t]) / (1 + vol[t-1]))`` volume
-``dadj``     change of ``log(adj_close / close)``   adj_close (unadjusted data)
+``lvol``     ``log(1 + vol[t])`` minus its mean     volume
+             over the previous 20 bars
 ===========  =====================================  ===================================
+
+Volume is generated as a deviation from its own recent level (a stationary channel), so a
+long synthetic path cannot wander off into volumes the market never had; a daily change of
+log volume, tried first, made it a random walk. An adjusted close (unadjusted data) keeps
+the start row's ``adj_close / close`` ratio: corporate actions are not generated.
 
 The generator draws sequences of these channels, ``(B, L, N*Cb)``; :meth:`BarCodec.decode`
 turns them back into prices from a starting row, so a sample is a :class:`MarketData` that
@@ -82,6 +87,8 @@ from tradegym.io import atomic_write
 from tradegym.runs import RunDir
 
 BARS = ("auto", "close", "ohlcv")
+VOLUME_LOOKBACK = 20
+"""Bars of the trailing mean that the ``lvol`` channel measures volume against."""
 SOFT_CLIP = 12.0
 """Generated channels are squashed into ``(-12, 12)`` training standard deviations."""
 
@@ -235,10 +242,11 @@ class BarCodec:
         if use_ohlc:
             channels += ["gap", "up", "down"]
             fields = ["open", "high", "low", "close"]
-            for extra, channel in (("volume", "dvol"), ("adj_close", "dadj")):
-                if train.has(extra):
-                    channels.append(channel)
-                    fields.append(extra)
+            if train.has("volume"):
+                channels.append("lvol")
+                fields.append("volume")
+            if train.has("adj_close"):
+                fields.append("adj_close")  # no channel: the ratio to close stays the start row's
         fields = [f for f in train.fields if f in fields]
         probe = cls(
             tuple(channels),
@@ -267,10 +275,14 @@ class BarCodec:
             o, h, lo = (data.field(f)[1:] for f in _OHLC)
             c = close[1:]
             out += [np.log(o / close[:-1]), np.log(h / np.maximum(o, c)), np.log(np.minimum(o, c) / lo)]
-        if "dvol" in self.channels:
-            out.append(np.diff(np.log1p(data.field("volume")), axis=0))
-        if "dadj" in self.channels:
-            out.append(np.diff(np.log(data.field("adj_close") / close), axis=0))
+        if "lvol" in self.channels:
+            lv = np.log1p(data.field("volume"))  # (T, N)
+            # Bars before the first count as the first (as decode() starts from one bar).
+            padded = np.concatenate([np.repeat(lv[:1], VOLUME_LOOKBACK, axis=0), lv])
+            csum = np.concatenate([np.zeros((1, lv.shape[1])), np.cumsum(padded, axis=0)])
+            t = np.arange(1, len(lv))  # padded[t : t + lookback] are the lookback bars before lv[t]
+            past_mean = (csum[t + VOLUME_LOOKBACK] - csum[t]) / VOLUME_LOOKBACK
+            out.append(lv[1:] - past_mean)
         return np.stack(out, axis=-1)
 
     def encode(self, data: MarketData) -> np.ndarray:
@@ -307,13 +319,10 @@ class BarCodec:
             out["open"] = o
             out["high"] = np.maximum(o, close) * np.exp(np.abs(ch["up"]))
             out["low"] = np.minimum(o, close) * np.exp(-np.abs(ch["down"]))
-        if "dvol" in ch:
-            out["volume"] = np.maximum(
-                np.expm1(np.log1p(start[:, None, :, ix["volume"]]) + np.cumsum(ch["dvol"], axis=1)), 0.0
-            )
-        if "dadj" in ch:
-            ratio0 = start[:, None, :, ix["adj_close"]] / start[:, None, :, ix["close"]]
-            out["adj_close"] = close * ratio0 * np.exp(np.cumsum(ch["dadj"], axis=1))
+        if "lvol" in ch:
+            out["volume"] = np.maximum(np.expm1(_volume_levels(ch["lvol"], start[:, :, ix["volume"]])), 0.0)
+        if "adj_close" in ix:
+            out["adj_close"] = close * (start[:, None, :, ix["adj_close"]] / start[:, None, :, ix["close"]])
         return np.stack([out[f] for f in self.fields], axis=-1)
 
     def to_json(self) -> dict[str, Any]:
@@ -329,6 +338,16 @@ class BarCodec:
     def from_json(cls, d: dict[str, Any]) -> BarCodec:
         """The inverse of :meth:`to_json`."""
         return cls(tuple(d["channels"]), tuple(d["fields"]), np.asarray(d["mean"]), np.asarray(d["std"]))
+
+
+def _volume_levels(deviation: np.ndarray, start_volume: np.ndarray) -> np.ndarray:
+    """``log(1 + vol)`` ``(B, L, N)`` from deviations from the trailing mean (history: the start bar)."""
+    history = np.repeat(np.log1p(start_volume)[:, None, :], VOLUME_LOOKBACK, axis=1)  # (B, lookback, N)
+    out = np.empty_like(deviation)
+    for t in range(deviation.shape[1]):
+        out[:, t] = history.mean(axis=1) + deviation[:, t]
+        history = np.concatenate([history[:, 1:], out[:, t : t + 1]], axis=1)
+    return out
 
 
 # ---------------------------------------------------------------------- networks

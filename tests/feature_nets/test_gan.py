@@ -39,7 +39,7 @@ def tiny_run(tmp_path_factory):
 def test_codec_round_trip_reproduces_the_prices(ohlc) -> None:
     data = make_market(50, 3, ohlc=ohlc)
     codec = BarCodec.fit(data)
-    assert codec.channels == (("r", "gap", "up", "down", "dvol") if ohlc else ("r",))
+    assert codec.channels == (("r", "gap", "up", "down", "lvol") if ohlc else ("r",))
     x = codec.encode(data)  # (T-1, N, Cb)
     assert x.shape == (49, 3, len(codec.channels))
     sd = x.reshape(-1, x.shape[1] * x.shape[2]).std(axis=0)
@@ -50,10 +50,10 @@ def test_codec_round_trip_reproduces_the_prices(ohlc) -> None:
     assert np.allclose(prices, expected, rtol=1e-9)
 
 
-def test_codec_keeps_adj_close_of_unadjusted_data() -> None:
-    data = load("googl", adjust=False).slice_rows(0, 200)
+def test_codec_keeps_adj_close_of_unadjusted_data_at_the_start_ratio() -> None:
+    data = load("googl", adjust=False).slice_rows(0, 200)  # no corporate action in these bars
     codec = BarCodec.fit(data)
-    assert codec.fields == data.fields and "dadj" in codec.channels
+    assert codec.fields == data.fields and codec.channels == ("r", "gap", "up", "down", "lvol")
     start = np.stack([data.field(f)[0] for f in codec.fields], axis=-1)
     prices = codec.decode(codec.encode(data)[None], start)[0]
     assert np.allclose(prices, data.prices[1:], rtol=1e-9)
