@@ -180,3 +180,14 @@ def test_cli_evaluate_quick_writes_tables_and_plots(tmp_path, capsys) -> None:
 def test_cli_evaluate_unknown_control_exits_2(tiny_run, capsys) -> None:
     assert main(["gan", "evaluate", str(tiny_run.run.path), "--quick", "--controls", "replai"]) == 2
     assert "replai" in capsys.readouterr().err
+
+
+def test_training_calibrates_the_mean_of_generated_bars(tiny_run) -> None:
+    codec = json.loads((tiny_run.run.path / "codec.json").read_text())
+    assert len(codec["mean_offset"]) == 2 * len(codec["channels"])
+    x = load_gan(tiny_run.run.path).sample_channels(512, 64, seed=11)
+    raw = load_gan(tiny_run.run.path)
+    raw.mean_offset[:] = 0.0
+    before = np.abs(raw.sample_channels(512, 64, seed=11).mean(axis=(0, 1))).max()
+    after = np.abs(x.mean(axis=(0, 1))).max()
+    assert after < 0.1 and (after < before or before < 0.1)
