@@ -191,3 +191,24 @@ def test_training_calibrates_the_mean_of_generated_bars(tiny_run) -> None:
     before = np.abs(raw.sample_channels(512, 64, seed=11).mean(axis=(0, 1))).max()
     after = np.abs(x.mean(axis=(0, 1))).max()
     assert after < 0.1 and (after < before or before < 0.1)
+
+
+def test_an_agent_trains_on_gan_paths_and_backtests_on_real_data(tiny_run, tmp_path) -> None:
+    """Train on synthetic, test on real, end to end: the gan source plugs into agents.train."""
+    from agents.evaluate import evaluate_run
+    from agents.train import train
+
+    synthetic = f"data.kwargs={{run: {tiny_run.run.path}, n_bars: 400, seed: 0}}"
+    result = train("ppo_lstm", overrides=[
+        "data.source=gan", synthetic, "env.window_bars=10", "env.max_steps=50", "train.n_envs=2",
+        "train.total_timesteps=128", "train.eval_freq=64", "train.progress_bar=false", "train.tensorboard=false",
+        "agent.hyperparams={n_steps: 32, batch_size: 32, n_epochs: 1}"],
+        runs_root=tmp_path, echo=lambda _: None)
+    assert (result.run.path / "data.json").is_file()
+    real = tmp_path / "real.csv"  # a real-like market with the GAN's symbols and fields, on disk
+    make_market(300, 2).to_frame().stack("symbol", future_stack=True).rename_axis(
+        ["date", "symbol"]).reset_index().to_csv(real, index=False)
+    results = evaluate_run(result.run.path, split="test", data=f"csv:{real}", write_report=False,
+                           baselines=["equal_weight"])
+    assert [r.name for r in results][1:] == ["equal_weight"]
+    assert np.isfinite(results[0].metrics["sharpe"])
