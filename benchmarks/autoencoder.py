@@ -33,11 +33,11 @@ without autoencoder: PPO on the env's newest bar alone.
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 import time
 from pathlib import Path
 
+import _sections
 import numpy as np
 import torch
 
@@ -50,7 +50,6 @@ from feature_nets.autoencoder import (
 )
 from feature_nets.autoencoder_eval import plot_error_vs_code_size, plot_reconstructions
 from feature_nets.forecasters import make_windows
-from tradegym.io import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "benchmarks" / "AUTOENCODER.md"
@@ -69,11 +68,7 @@ KIND_MODEL = {"mlp": {"hidden_size": 128}, "lstm": {"hidden_size": 64}, "conv": 
 def write_section(name: str, text: str) -> None:
     """Replace the ``<!-- name -->`` section of the report (or append it), atomically."""
     intro = "# Autoencoder benchmarks\n\nWritten by `benchmarks/autoencoder.py`.\n"
-    old = REPORT.read_text() if REPORT.exists() else intro
-    block = f"<!-- {name} -->\n{text.rstrip()}\n<!-- /{name} -->"
-    pattern = re.compile(rf"<!-- {name} -->.*?<!-- /{name} -->", re.S)
-    new = pattern.sub(lambda _: block, old) if pattern.search(old) else f"{old.rstrip()}\n\n{block}\n"
-    atomic_write(REPORT, new)
+    _sections.write_section(REPORT, name, text, intro)
 
 
 # ---------------------------------------------------------------------- mse

@@ -13,28 +13,25 @@ atomically); plots and JSON to ``docs/gan/controls/``. One thread: the machine i
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from pathlib import Path
 
+import _sections
 import torch
 
 from feature_nets.gan_eval import evaluate_generators, protocol_a
 from tradegym.data import load
-from tradegym.io import atomic_write
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "benchmarks" / "GAN.md"
 DOCS = ROOT / "docs" / "gan" / "controls"
 
+GAN_INTRO = "# GAN benchmarks\n\nWritten by `benchmarks/gan_*.py`.\n"
+
 
 def write_section(name: str, text: str) -> None:
     """Replace the ``<!-- name -->`` section of the report (or append it), atomically."""
-    old = REPORT.read_text() if REPORT.exists() else "# GAN benchmarks\n\nWritten by `benchmarks/gan_*.py`.\n"
-    block = f"<!-- {name} -->\n{text.rstrip()}\n<!-- /{name} -->"
-    pattern = re.compile(rf"<!-- {name} -->.*?<!-- /{name} -->", re.S)
-    new = pattern.sub(lambda _: block, old) if pattern.search(old) else f"{old.rstrip()}\n\n{block}\n"
-    atomic_write(REPORT, new)
+    _sections.write_section(REPORT, name, text, GAN_INTRO)
 
 
 def part_b(seeds: tuple[int, ...], quick: bool) -> None:

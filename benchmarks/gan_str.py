@@ -19,28 +19,25 @@ The table goes to the ``<!-- str -->`` section of ``benchmarks/GAN.md``.
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 import time
 from pathlib import Path
 
+import _sections
 import numpy as np
 
 from agents.evaluate import evaluate_run
 from agents.train import train
-from tradegym.io import atomic_write
 
 REPORT = Path(__file__).with_name("GAN.md")
 FEATURES = "[log_return, volatility_20, momentum_20]"
 
+GAN_INTRO = "# GAN benchmarks\n\nWritten by `benchmarks/gan_*.py`.\n"
+
 
 def write_section(name: str, text: str) -> None:
-    """Replace the ``<!-- name -->`` section of ``GAN.md`` (or append it), atomically."""
-    old = REPORT.read_text() if REPORT.exists() else "# GAN benchmarks\n"
-    block = f"<!-- {name} -->\n{text.rstrip()}\n<!-- /{name} -->"
-    pattern = re.compile(rf"<!-- {name} -->.*?<!-- /{name} -->", re.S)
-    new = pattern.sub(lambda _: block, old) if pattern.search(old) else f"{old.rstrip()}\n\n{block}\n"
-    atomic_write(REPORT, new)
+    """Replace the ``<!-- name -->`` section of the report (or append it), atomically."""
+    _sections.write_section(REPORT, name, text, GAN_INTRO)
 
 
 def main() -> None:

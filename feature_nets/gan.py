@@ -523,6 +523,10 @@ class GanModel:
         """Log close-to-close returns ``(n, length, N)`` (the evaluation's generator interface)."""
         return self.codec.destandardize(self.sample_channels(n, length, seed))[..., 0]
 
+    def default_start(self) -> np.ndarray:
+        """``(N, F)`` start row: prices of 100 and volume 1e6 (so the adj/close ratio is 1)."""
+        return np.array([[1e6 if f == "volume" else 100.0 for f in self.codec.fields]] * self.n_assets)
+
     def sample_prices(
         self, n: int, length: int, seed: int = 0, start: np.ndarray | None = None
     ) -> np.ndarray:
@@ -532,7 +536,7 @@ class GanModel:
         prices of 100, volume 1e6 and an adj/close ratio of 1.
         """
         if start is None:
-            start = np.array([[1e6 if f == "volume" else 100.0 for f in self.codec.fields]] * self.n_assets)
+            start = self.default_start()
         return self.codec.decode(self.sample_channels(n, length, seed), start)
 
     def sample_market(
@@ -550,11 +554,7 @@ class GanModel:
         if int(n_bars) < 2:
             raise DataError(f"a GAN market needs n_bars >= 2, got {n_bars}")
         prices = self.sample_prices(1, int(n_bars) - 1, seed, start)[0]  # (T-1, N, F)
-        first = np.asarray(
-            start
-            if start is not None
-            else [[1e6 if f == "volume" else 100.0 for f in self.codec.fields]] * self.n_assets
-        )
+        first = np.asarray(start if start is not None else self.default_start())
         values = np.concatenate([first[None].astype(np.float64), prices], axis=0)
         if "volume" in self.codec.fields:  # volume may round to 0; prices stay positive by construction
             values[..., self.codec.fields.index("volume")] = np.maximum(
