@@ -27,6 +27,9 @@ class DataConfig:
     """A source name, ``csv:PATH``-style spec or ``module:function`` (see tradegym.data)."""
     kwargs: dict[str, Any] = field(default_factory=dict)
     """Passed to the source (``n_assets`` for synthetic markets, ``path`` for files...)."""
+    run: str | None = None
+    """A trained model's run directory, for sources sampled from one: ``{source: gan, run: DIR}``
+    (the same as ``kwargs: {run: DIR}``)."""
     start: str | None = None
     end: str | None = None
     symbols: list[str] | None = None

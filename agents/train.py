@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import RunConfig, load_run_config
-from tradegym.data import MarketData, load_spec
+from tradegym.data import MarketData, load, load_spec, source_arguments
 from tradegym.data.market import Split
 from tradegym.errors import ConfigError
 from tradegym.runs import RunDir
@@ -35,12 +35,11 @@ def load_data(config: RunConfig) -> tuple[MarketData, Split]:
     """Load the configured market and split it by date into train / val / test."""
     cfg = config.data
     name, sep, _ = cfg.source.partition(":")
-    if cfg.kwargs and sep and name in ("csv", "parquet", "yahoo"):
+    kwargs = source_arguments(cfg.source, cfg.kwargs, cfg.run)
+    if kwargs and sep and name in ("csv", "parquet", "yahoo"):
         raise ConfigError("data.kwargs cannot be combined with a 'csv:PATH'-style source")
-    if cfg.kwargs:
-        from tradegym.data import load
-
-        data = load(cfg.source, start=cfg.start, end=cfg.end, symbols=cfg.symbols, **cfg.kwargs)
+    if kwargs:
+        data = load(cfg.source, start=cfg.start, end=cfg.end, symbols=cfg.symbols, **kwargs)
     else:
         data = load_spec(cfg.source)
         if cfg.start or cfg.end:

@@ -41,7 +41,7 @@ from torch import Tensor, nn
 from feature_nets.encoders import ENCODERS, WindowEncoder
 from feature_nets.fit import FitConfig, FitResult, fit, seed_everything
 from tradegym.config import from_dict, load_config, read_yaml, to_dict
-from tradegym.data import MarketData, Split, load, load_spec
+from tradegym.data import MarketData, Split, load, load_spec, source_arguments
 from tradegym.errors import ConfigError
 from tradegym.features import FeatureScaler, auto_features, compute_features, raw_features
 from tradegym.registry import suggest
@@ -60,6 +60,8 @@ class ForecastDataConfig:
     """A source spec (``NAME``, ``csv:PATH``, ``module:function``), see :func:`tradegym.data.load_spec`."""
     kwargs: dict[str, Any] = field(default_factory=dict)
     """Passed to the source (``n_assets``, ``phi``, ``seed`` for synthetic markets)."""
+    run: str | None = None
+    """A trained model's run directory, for sources sampled from one (``source: gan``)."""
     symbols: list[str] | None = None
     train: float = 0.7
     val: float = 0.15
@@ -125,7 +127,8 @@ def load_forecast_config(source: str | Path | dict[str, Any] | None = None,
 
 def load_market(cfg: ForecastDataConfig) -> MarketData:
     """Load the configured market (kwargs go to the source function)."""
-    data = load(cfg.source, **cfg.kwargs) if cfg.kwargs else load_spec(cfg.source)
+    kwargs = source_arguments(cfg.source, cfg.kwargs, cfg.run)
+    data = load(cfg.source, **kwargs) if kwargs else load_spec(cfg.source)
     return data.select(cfg.symbols) if cfg.symbols else data
 
 

@@ -127,6 +127,14 @@ class GanTrainConfig:
     lr_critic: float = 1e-4
     gp_weight: float = 10.0
     """Gradient-penalty weight (WGAN-GP's lambda)."""
+    seq_weight: float = 0.0
+    """Weight of a second, recurrent discriminator in the generator's loss (0: none). A GRU
+    reading whole windows step by step, trained as a classifier (no gradient penalty, so no
+    slow double backward through the GRU); it sees order-dependent dynamics that the pooled
+    convolutional critic can average away."""
+    seq_hidden: int = 32
+    """Hidden size of the recurrent discriminator (2 GRU layers)."""
+    lr_seq: float = 1e-3
     monitor_every: int = 100
     """Iterations between stylized-fact checks (``history.csv``, ``best.pt``)."""
     checkpoint_every: int = 500
@@ -177,10 +185,15 @@ class GanConfig:
             ("train.batch_size", t.batch_size, 2),
             ("train.monitor_every", t.monitor_every, 1),
             ("train.checkpoint_every", t.checkpoint_every, 1),
+            ("train.seq_hidden", t.seq_hidden, 1),
         ):
             if not isinstance(value, int) or value < low:
                 raise ConfigError(f"{where} must be an integer >= {low}, got {value!r}")
-        for where, value in (("train.lr_generator", t.lr_generator), ("train.lr_critic", t.lr_critic)):
+        for where, value in (
+            ("train.lr_generator", t.lr_generator),
+            ("train.lr_critic", t.lr_critic),
+            ("train.lr_seq", t.lr_seq),
+        ):
             if not (isinstance(value, (int, float)) and 0 < value < 1):
                 raise ConfigError(f"{where} must be in (0, 1), got {value!r}")
         bad = [x for x in m.vol_timescales if not (isinstance(x, (int, float)) and x > 1)]
@@ -188,6 +201,8 @@ class GanConfig:
             raise ConfigError(f"model.vol_timescales must be bar counts > 1, got {bad}")
         if not (isinstance(t.gp_weight, (int, float)) and t.gp_weight >= 0):
             raise ConfigError(f"train.gp_weight must be >= 0, got {t.gp_weight!r}")
+        if not (isinstance(t.seq_weight, (int, float)) and t.seq_weight >= 0):
+            raise ConfigError(f"train.seq_weight must be >= 0, got {t.seq_weight!r}")
 
 
 def load_gan_config(
@@ -430,6 +445,19 @@ class Critic(nn.Module):
         return self.head(torch.cat([h.mean(dim=2), h.std(dim=2)], dim=1)).squeeze(1)
 
 
+class SeqDiscriminator(nn.Module):
+    """``(B, L, C) -> (B,)`` logits (positive: real) from a 2-layer GRU over ``x`` and ``|x|``."""
+
+    def __init__(self, channels: int, hidden: int = 32) -> None:
+        super().__init__()
+        self.gru = nn.GRU(2 * channels, hidden, num_layers=2, batch_first=True)
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _, last = self.gru(torch.cat([x, x.abs()], dim=2))
+        return self.head(last[-1]).squeeze(-1)
+
+
 def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
     """WGAN-GP's ``E[(||grad critic(x_hat)|| - 1)^2]`` on random interpolates of real and fake."""
     eps = torch.rand(real.shape[0], 1, 1, device=real.device)
@@ -670,6 +698,9 @@ def train_gan(
     critic = Critic(n_ch, m.critic_size).to(device)
     opt_g = torch.optim.Adam(gen.parameters(), lr=t.lr_generator, betas=(0.5, 0.9))
     opt_c = torch.optim.Adam(critic.parameters(), lr=t.lr_critic, betas=(0.5, 0.9))
+    seq = SeqDiscriminator(n_ch, t.seq_hidden).to(device) if t.seq_weight > 0 else None
+    opt_s = torch.optim.Adam(seq.parameters(), lr=t.lr_seq, betas=(0.5, 0.9)) if seq is not None else None
+    bce = nn.functional.binary_cross_entropy_with_logits
     history: list[dict[str, float]] = []
     start_it, best = 0, math.inf
 
@@ -702,6 +733,11 @@ def train_gan(
         critic.load_state_dict(state["critic"])
         opt_g.load_state_dict(state["opt_generator"])
         opt_c.load_state_dict(state["opt_critic"])
+        if seq is not None and opt_s is not None:
+            if "seq" not in state:
+                raise ConfigError(f"{path} has no recurrent discriminator; resume with train.seq_weight=0")
+            seq.load_state_dict(state["seq"])
+            opt_s.load_state_dict(state["opt_seq"])
         torch.set_rng_state(state["torch_rng"])
         history = [h for h in state["history"] if h["iteration"] <= step]
         start_it, best = step, state["best"]
@@ -730,6 +766,11 @@ def train_gan(
                 "critic": critic.state_dict(),
                 "opt_generator": opt_g.state_dict(),
                 "opt_critic": opt_c.state_dict(),
+                **(
+                    {"seq": seq.state_dict(), "opt_seq": opt_s.state_dict()}
+                    if seq is not None and opt_s is not None
+                    else {}
+                ),
                 "torch_rng": torch.get_rng_state(),
                 "history": history,
                 "best": best,
@@ -749,7 +790,7 @@ def train_gan(
             initial=start_it,
             total=t.iterations,
         )
-        loss_c = loss_g = gp = torch.tensor(0.0)
+        loss_c = loss_g = gp = seq_acc = torch.tensor(0.0)
         for it in bar:
             for _ in range(t.n_critic):
                 real = real_batch()
@@ -762,7 +803,22 @@ def train_gan(
                 opt_c.zero_grad(set_to_none=True)
                 loss_c.backward()
                 opt_c.step()
-            loss_g = -critic(gen(t.batch_size, m.window_bars, m.burn_in)).mean()
+            if seq is not None and opt_s is not None:
+                real = real_batch()
+                with torch.no_grad():
+                    fake = gen(t.batch_size, m.window_bars, m.burn_in)
+                logits = seq(torch.cat([real, fake]))
+                labels = torch.cat([torch.ones(t.batch_size), torch.zeros(t.batch_size)]).to(device)
+                loss_s = bce(logits, labels)
+                opt_s.zero_grad(set_to_none=True)
+                loss_s.backward()
+                opt_s.step()
+                seq_acc = ((logits > 0).float() == labels).float().mean()
+            fake = gen(t.batch_size, m.window_bars, m.burn_in)
+            loss_g = -critic(fake).mean()
+            if seq is not None:
+                # non-saturating: the generator maximises log D(fake)
+                loss_g = loss_g + t.seq_weight * bce(seq(fake), torch.ones(t.batch_size, device=device))
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -783,6 +839,7 @@ def train_gan(
                     "wasserstein": round(wdist.item(), 5),
                     "gp": round(gp.item(), 5),
                     "generator_loss": round(loss_g.item(), 5),
+                    **({"seq_accuracy": round(seq_acc.item(), 3)} if seq is not None else {}),
                     **{k: round(v, 5) for k, v in gap.items()},
                     "elapsed_s": round(time.perf_counter() - started, 1),
                 }

@@ -10,7 +10,7 @@ import pytest
 from feature_nets.gan import BarCodec, load_gan, train_gan
 from tests.conftest import make_market
 from tradegym.cli import main
-from tradegym.data import load
+from tradegym.data import load, source_arguments
 from tradegym.errors import CacheError, ConfigError, DataError
 
 TINY = [
@@ -94,6 +94,24 @@ def test_gan_source_gives_a_market_like_the_training_one(tiny_run) -> None:
     assert np.isfinite(data.prices).all() and (data.close > 0).all()
     other = load("gan", run=str(tiny_run.run.path), n_bars=120, seed=2)
     assert not np.array_equal(data.close, other.close)
+
+
+def test_a_source_argument_it_does_not_take_is_a_config_error(tiny_run) -> None:
+    with pytest.raises(ConfigError, match="'us_indices'.*run"):
+        load("us_indices", run="x")
+    with pytest.raises(ConfigError, match="disagree"):
+        source_arguments("gan", {"run": "a"}, "b")
+    assert source_arguments("gan", {"seed": 1}, "a") == {"seed": 1, "run": "a"}
+
+
+def test_the_recurrent_discriminator_trains_and_resumes(tmp_path) -> None:
+    first = train_gan(overrides=[*TINY, "train.seq_weight=1.0"], data=make_market(300, 2),
+                      run_dir=tmp_path / "r", echo=lambda _: None)
+    assert all(0 <= h["seq_accuracy"] <= 1 for h in first.history)
+    again = train_gan(resume=first.run.path, overrides=["train.iterations=6"], data=make_market(300, 2),
+                      echo=lambda _: None)
+    assert [h["iteration"] for h in again.history] == [2, 4, 6]
+    assert np.isfinite(again.model.sample_returns(2, 20, seed=0)).all()
 
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path) -> None:
@@ -198,9 +216,8 @@ def test_an_agent_trains_on_gan_paths_and_backtests_on_real_data(tiny_run, tmp_p
     from agents.evaluate import evaluate_run
     from agents.train import train
 
-    synthetic = f"data.kwargs={{run: {tiny_run.run.path}, n_bars: 400, seed: 0}}"
-    result = train("ppo_lstm", overrides=[
-        "data.source=gan", synthetic, "env.window_bars=10", "env.max_steps=50", "train.n_envs=2",
+    result = train("ppo_lstm", overrides=[  # the form: data: {source: gan, run: DIR}
+        "data.source=gan", f"data.run={tiny_run.run.path}", "data.kwargs={n_bars: 400, seed: 0}", "env.window_bars=10", "env.max_steps=50", "train.n_envs=2",
         "train.total_timesteps=128", "train.eval_freq=64", "train.progress_bar=false", "train.tensorboard=false",
         "agent.hyperparams={n_steps: 32, batch_size: 32, n_epochs: 1}"],
         runs_root=tmp_path, echo=lambda _: None)

@@ -29,9 +29,12 @@ name                what
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
 from typing import Any
 
 from tradegym.data.market import FIELDS, MarketData, Split
+from tradegym.errors import ConfigError
 from tradegym.registry import Registry
 
 SOURCES: Registry[Any] = Registry("data source")
@@ -77,12 +80,43 @@ def load(
         ConfigError: unknown source (with a suggestion).
         DataError: the source's data is invalid or the date/symbol filter leaves nothing.
     """
-    data = SOURCES.resolve(source)(**kwargs)
+    function = SOURCES.resolve(source)
+    _check_arguments(source, function, kwargs)
+    data = function(**kwargs)
     if start is not None or end is not None:
         data = data.between(start, end)
     if symbols:
         data = data.select(symbols)
     return data
+
+
+def _check_arguments(source: str, function: Any, kwargs: Mapping[str, Any]) -> None:
+    """ConfigError naming the arguments a source takes, instead of a TypeError from deep inside."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # builtins or C functions: let the call speak
+        return
+    try:
+        signature.bind(**kwargs)
+    except TypeError as err:
+        known = [p for p in signature.parameters if not p.startswith("_")]
+        raise ConfigError(
+            f"data source {source!r}: {err}. It takes: {', '.join(known) or 'no arguments'}"
+        ) from None
+
+
+def source_arguments(source: str, kwargs: Mapping[str, Any], run: str | None) -> dict[str, Any]:
+    """A config's ``kwargs`` with its ``run`` shorthand folded in (``data: {source: gan, run: DIR}``).
+
+    Raises:
+        ConfigError: ``run`` given twice with different values.
+    """
+    out = dict(kwargs)
+    if run is not None:
+        if "run" in out and str(out["run"]) != str(run):
+            raise ConfigError(f"data.run={run!r} and data.kwargs.run={out['run']!r} disagree; give one")
+        out["run"] = run
+    return out
 
 
 _SPEC_ARGUMENT = {"csv": "path", "parquet": "path", "yahoo": "tickers"}
@@ -106,4 +140,6 @@ def load_spec(spec: str) -> MarketData:
     return load(spec)
 
 
-__all__ = ["FIELDS", "SOURCES", "DEFAULT_SOURCE", "MarketData", "Split", "load", "load_spec"]
+__all__ = [
+    "FIELDS", "SOURCES", "DEFAULT_SOURCE", "MarketData", "Split", "load", "load_spec", "source_arguments",
+]
