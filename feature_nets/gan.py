@@ -87,6 +87,7 @@ from tradegym.io import atomic_write
 from tradegym.runs import RunDir
 
 BARS = ("auto", "close", "ohlcv")
+SELECT = ("facts", "judge")
 VOLUME_LOOKBACK = 20
 """Bars of the trailing mean that the ``lvol`` channel measures volume against."""
 SOFT_CLIP = 12.0
@@ -137,6 +138,16 @@ class GanTrainConfig:
     lr_seq: float = 1e-3
     monitor_every: int = 100
     """Iterations between stylized-fact checks (``history.csv``, ``best.pt``)."""
+    select: str = "facts"
+    """How ``best.pt`` is chosen: ``facts`` (best monitored stylized-fact score) or ``judge``
+    (after training, a GRU judge scores every snapshot on the training split's last block:
+    :mod:`feature_nets.gan_select`; a few minutes more)."""
+    snapshot_every: int = 250
+    """Iterations between generator snapshots (``snapshots/``), the candidates of ``select: judge``."""
+    select_from: float = 0.4
+    """Share of the iterations after which snapshots are kept (earlier ones are not candidates)."""
+    select_judge_steps: int = 2000
+    """Adam steps of each snapshot's judge."""
     checkpoint_every: int = 500
     """Iterations between resumable checkpoints; the last 3 are kept."""
     seed: int = 0
@@ -186,6 +197,8 @@ class GanConfig:
             ("train.monitor_every", t.monitor_every, 1),
             ("train.checkpoint_every", t.checkpoint_every, 1),
             ("train.seq_hidden", t.seq_hidden, 1),
+            ("train.snapshot_every", t.snapshot_every, 1),
+            ("train.select_judge_steps", t.select_judge_steps, 1),
         ):
             if not isinstance(value, int) or value < low:
                 raise ConfigError(f"{where} must be an integer >= {low}, got {value!r}")
@@ -201,6 +214,10 @@ class GanConfig:
             raise ConfigError(f"model.vol_timescales must be bar counts > 1, got {bad}")
         if not (isinstance(t.gp_weight, (int, float)) and t.gp_weight >= 0):
             raise ConfigError(f"train.gp_weight must be >= 0, got {t.gp_weight!r}")
+        if t.select not in SELECT:
+            raise ConfigError(f"unknown train.select {t.select!r}; known: {', '.join(SELECT)}")
+        if not (isinstance(t.select_from, (int, float)) and 0 <= t.select_from < 1):
+            raise ConfigError(f"train.select_from must be in [0, 1), got {t.select_from!r}")
         if not (isinstance(t.seq_weight, (int, float)) and t.seq_weight >= 0):
             raise ConfigError(f"train.seq_weight must be >= 0, got {t.seq_weight!r}")
 
@@ -621,6 +638,11 @@ def _windows(x: np.ndarray, length: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(x, length, axis=0).transpose(0, 2, 1)
 
 
+def snapshot_name(iteration: int) -> str:
+    """Run-relative path of the generator weights saved at ``iteration`` (``select: judge``)."""
+    return f"snapshots/gen_{iteration:09d}.pt"
+
+
 def _save_state(run: RunDir, name: str, state: dict[str, Any]) -> None:
     run.save_artifact(name, lambda handle: torch.save(state, handle))
 
@@ -851,6 +873,10 @@ def train_gan(
                     _save_state(
                         run, "best.pt", {"generator": gen.state_dict(), "iteration": it, "score": best}
                     )
+            if t.select == "judge" and (it % t.snapshot_every == 0 or it == t.iterations) and (
+                it >= t.select_from * t.iterations
+            ):
+                _save_state(run, snapshot_name(it), gen.state_dict())
             if it % t.checkpoint_every == 0 and it != t.iterations:
                 checkpoint(it)
         bar.close()
@@ -858,19 +884,31 @@ def train_gan(
     checkpoint(t.iterations)
     _write_history(run, history)
     best_row = min(history, key=lambda h: h["score"]) if history else {}
-    metrics = {
+    metrics: dict[str, Any] = {
         "iterations": t.iterations,
         "best_iteration": best_row.get("iteration"),
         "best_score": best_row.get("score"),
+        "selected_by": t.select,
         "wall_s": round(time.perf_counter() - started, 1),
     }
+    if t.select == "judge":
+        from feature_nets.gan_select import select_snapshot
+
+        echo("choosing best.pt among the snapshots with a judge on the training split")
+        r_train = np.diff(np.log(train.close), axis=0)
+        with torch_threads(t.num_threads):
+            rows = select_snapshot(run.path, r_train, window=m.window_bars, steps=t.select_judge_steps,
+                                   seed=t.seed, echo=echo, progress=t.progress_bar)
+        chosen = min(rows, key=lambda row: row["judge"])
+        metrics.update(best_iteration=int(chosen["iteration"]), best_judge=chosen["judge"],
+                       wall_s=round(time.perf_counter() - started, 1))
     run.write_json("metrics.json", metrics)
     run.update_marker(status="finished")
     echo(
-        f"done: best stylized-fact score {metrics['best_score']} at iteration {metrics['best_iteration']}; "
+        f"done: best.pt is iteration {metrics['best_iteration']} (selected by {t.select}); "
         f"run directory {run.path}"
     )
-    offset = calibrate_mean(run.path)
+    offset = calibrate_mean(run.path)  # of best.pt
     echo(
         f"mean offset of the bars (training sds), removed when sampling: {np.round(offset, 3).tolist()}"
     )

@@ -114,6 +114,28 @@ def test_the_recurrent_discriminator_trains_and_resumes(tmp_path) -> None:
     assert np.isfinite(again.model.sample_returns(2, 20, seed=0)).all()
 
 
+def test_judge_selection_reads_the_training_split_only(tmp_path) -> None:
+    """select: judge picks best.pt among snapshots; prices after the training split change nothing."""
+    from tradegym.data import MarketData
+
+    select = [*TINY, "train.select=judge", "train.snapshot_every=2", "train.select_from=0",
+              "train.select_judge_steps=5"]
+    market = make_market(300, 2)
+    first = train_gan(overrides=select, data=market, run_dir=tmp_path / "a", echo=lambda _: None)
+    rows = (first.run.path / "selection.csv").read_text().splitlines()
+    assert rows[0] == "iteration,judge" and [r.split(",")[0] for r in rows[1:]] == ["2", "4"]
+    scores = {int(r.split(",")[0]): float(r.split(",")[1]) for r in rows[1:]}
+    assert first.metrics["selected_by"] == "judge"
+    assert first.metrics["best_iteration"] == min(scores, key=scores.get)
+    prices = market.prices.copy()
+    prices[230:] *= 1.5  # after the 70 % training split (210 bars)
+    changed = MarketData(prices, market.dates, market.symbols, market.fields, name=market.name)
+    again = train_gan(overrides=select, data=changed, run_dir=tmp_path / "b", echo=lambda _: None)
+    assert (again.run.path / "selection.csv").read_text() == (first.run.path / "selection.csv").read_text()
+    with pytest.raises(ConfigError, match="train.select"):
+        train_gan(overrides=[*TINY, "train.select=critic"], data=market, run_dir=tmp_path / "c")
+
+
 def test_resume_continues_from_the_last_checkpoint(tmp_path) -> None:
     first = train_gan(overrides=TINY, data=make_market(300, 2), run_dir=tmp_path / "r", echo=lambda _: None)
     lines: list[str] = []
