@@ -21,7 +21,7 @@ the start row's ``adj_close / close`` ratio: corporate actions are not generated
 
 The generator draws sequences of these channels, ``(B, L, N*Cb)``; :meth:`BarCodec.decode`
 turns them back into prices from a starting row, so a sample is a :class:`MarketData` that
-plugs into the env like any other (``data: {source: gan, kwargs: {run: DIR}}``).
+plugs into the env like any other (``data: {source: gan, run: DIR}``).
 
 **Architecture, and why.** Financial returns are close to unpredictable in the mean but
 strongly structured in scale: fat tails, volatility clustering that decays over weeks, the
@@ -886,9 +886,10 @@ def train_gan(
     best_row = min(history, key=lambda h: h["score"]) if history else {}
     metrics: dict[str, Any] = {
         "iterations": t.iterations,
-        "best_iteration": best_row.get("iteration"),
-        "best_score": best_row.get("score"),
         "selected_by": t.select,
+        "best_iteration": best_row.get("iteration"),  # the iteration in best.pt
+        "facts_best_iteration": best_row.get("iteration"),
+        "facts_best_score": best_row.get("score"),
         "wall_s": round(time.perf_counter() - started, 1),
     }
     if t.select == "judge":
@@ -992,7 +993,7 @@ def gan_market(
 ) -> MarketData:
     """The ``gan`` data source: one market sampled from a trained GAN run.
 
-    ``data: {source: gan, kwargs: {run: runs/gan_us_indices-..., n_bars: 2520, seed: 0}}``
+    ``data: {source: gan, run: runs/gan_us_indices-..., kwargs: {n_bars: 2520, seed: 0}}``
     in a training config trains an agent on synthetic paths; different seeds give
     different markets. Prices start at 100 (volume at 1e6) on ``start_date``.
 

@@ -39,8 +39,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     atomic_write(out, frame.reset_index().to_csv(index=False))
     print(f"{market.describe()} (seed {args.seed}) -> {out}")
     print(
-        f"load it with: tradegym.data.load('csv', path='{out}') or data: {{source: gan, kwargs: "
-        f"{{run: {args.run}, n_bars: {args.bars}, seed: {args.seed}}}}}"
+        f"load it with: tradegym.data.load('csv', path='{out}') or data: {{source: gan, run: {args.run}, "
+        f"kwargs: {{n_bars: {args.bars}, seed: {args.seed}}}}}"
     )
     if args.plot:
         from feature_nets.gan_report import plot_sample_paths
