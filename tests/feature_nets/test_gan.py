@@ -251,3 +251,17 @@ def test_an_agent_trains_on_gan_paths_and_backtests_on_real_data(tiny_run, tmp_p
                            baselines=["equal_weight"])
     assert [r.name for r in results][1:] == ["equal_weight"]
     assert np.isfinite(results[0].metrics["sharpe"])
+
+
+def test_interleaved_judge_windows_never_touch() -> None:
+    from feature_nets.gan_select import interleaved_windows
+
+    rows = np.arange(1000, dtype=float)[:, None]  # each "return" is its row number
+    train, test = interleaved_windows(rows, 10, block=100, every=3)
+    assert train.shape[1:] == (10, 1) and test.shape[1:] == (10, 1)
+    train_rows, test_rows = np.unique(train), np.unique(test)
+    gaps = np.abs(test_rows[:, None] - train_rows[None, :]).min(axis=1)
+    assert gaps.min() > 10  # no shared day, and a window's length between the two sides
+    assert len(np.unique(test_rows // 100 % 3)) == 1  # test rows come from every third block only
+    with pytest.raises(DataError, match="need 10 of each"):
+        interleaved_windows(rows[:150], 10, block=100)
