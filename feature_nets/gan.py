@@ -87,7 +87,7 @@ from tradegym.io import atomic_write
 from tradegym.runs import RunDir
 
 BARS = ("auto", "close", "ohlcv")
-SELECT = ("facts", "judge")
+SELECT = ("facts", "judge", "last")
 VOLUME_LOOKBACK = 20
 """Bars of the trailing mean that the ``lvol`` channel measures volume against."""
 SOFT_CLIP = 12.0
@@ -139,9 +139,9 @@ class GanTrainConfig:
     monitor_every: int = 100
     """Iterations between stylized-fact checks (``history.csv``, ``best.pt``)."""
     select: str = "facts"
-    """How ``best.pt`` is chosen: ``facts`` (best monitored stylized-fact score) or ``judge``
-    (after training, a GRU judge scores every snapshot on the training split's last block:
-    :mod:`feature_nets.gan_select`; a few minutes more)."""
+    """How ``best.pt`` is chosen: ``facts`` (best monitored stylized-fact score), ``last`` (the
+    final generator) or ``judge`` (after training, a GRU judge scores every snapshot on
+    held-out blocks of the training split: :mod:`feature_nets.gan_select`; minutes more)."""
     snapshot_every: int = 250
     """Iterations between generator snapshots (``snapshots/``), the candidates of ``select: judge``."""
     select_from: float = 0.4
@@ -892,6 +892,9 @@ def train_gan(
         "facts_best_score": best_row.get("score"),
         "wall_s": round(time.perf_counter() - started, 1),
     }
+    if t.select == "last":
+        _save_state(run, "best.pt", {"generator": gen.state_dict(), "iteration": t.iterations})
+        metrics["best_iteration"] = t.iterations
     if t.select == "judge":
         from feature_nets.gan_select import select_snapshot
 

@@ -134,6 +134,10 @@ def test_judge_selection_reads_the_training_split_only(tmp_path) -> None:
     assert (again.run.path / "selection.csv").read_text() == (first.run.path / "selection.csv").read_text()
     with pytest.raises(ConfigError, match="train.select"):
         train_gan(overrides=[*TINY, "train.select=critic"], data=market, run_dir=tmp_path / "c")
+    last = train_gan(overrides=[*TINY, "train.select=last"], data=market, run_dir=tmp_path / "d",
+                     echo=lambda _: None)
+    assert last.metrics["best_iteration"] == 4
+    assert np.array_equal(load_gan(last.run.path).sample_returns(2, 8), load_gan(last.run.path, "last").sample_returns(2, 8))
 
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path) -> None:
