@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         t = res["table"]["gan"]
         seed_means.append(t)
         rows.append(
-            f"| {seed} | {metrics.get('best_iteration')} ({metrics.get('selected_by')}) "
+            f"| {seed} | {metrics.get('best_iteration')} ({metrics.get('selected_by', 'facts')}) "
             f"| {np.mean(d_in):.3f} ± {_sd(d_in):.3f} | {np.mean(d_oos):.3f} ± {_sd(d_oos):.3f} "
             f"| {t['w1_h20_bps']:.1f} | {t['kurtosis']:.2f} | {t['acf_abs_1_10']:.3f} "
             f"| {t['leverage_1_10']:.3f} | {t['memo_ratio']:.2f} |"
