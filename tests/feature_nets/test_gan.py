@@ -104,8 +104,8 @@ def test_a_source_argument_it_does_not_take_is_a_config_error(tiny_run) -> None:
     assert source_arguments("gan", {"seed": 1}, "a") == {"seed": 1, "run": "a"}
 
 
-def test_the_recurrent_discriminator_trains_and_resumes(tmp_path) -> None:
-    first = train_gan(overrides=[*TINY, "train.seq_weight=1.0"], data=make_market(300, 2),
+def test_the_recurrent_discriminator_and_weight_averaging_train_and_resume(tmp_path) -> None:
+    first = train_gan(overrides=[*TINY, "train.seq_weight=1.0", "train.ema=0.9"], data=make_market(300, 2),
                       run_dir=tmp_path / "r", echo=lambda _: None)
     assert all(0 <= h["seq_accuracy"] <= 1 for h in first.history)
     again = train_gan(resume=first.run.path, overrides=["train.iterations=6"], data=make_market(300, 2),
