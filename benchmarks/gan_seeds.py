@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--controls", type=Path, default=CONTROLS)
     parser.add_argument("--section", default="generator_seeds")
     parser.add_argument("--report", type=Path, default=REPORT)
+    parser.add_argument("--title", default="", help="what distinguishes these runs, for the heading")
     args = parser.parse_args(argv)
 
     controls = json.loads(args.controls.read_text())
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                         verdict(all(_closer(v, real[key], others) for v in facts[key]))))
 
     lines = [
-        f"## The GAN across {len(args.runs)} training seeds, protocol (b)",
+        f"## The GAN across {len(args.runs)} training seeds, protocol (b){args.title}",
         "",
         "Written by `benchmarks/gan_seeds.py` from each run's `eval/results.json` and the controls' "
         "`docs/gan/controls/results.json` (same judge seeds and budgets). `selected`: the iteration "
