@@ -81,6 +81,8 @@ from torch import Tensor, nn
 
 from feature_nets.fit import seed_everything, torch_threads
 from feature_nets.forecasters import ForecastDataConfig, load_market
+from feature_nets.gan_facts import log_returns
+from feature_nets.gan_judges import GruJudge
 from tradegym.config import from_dict, load_config, read_yaml, to_dict
 from tradegym.data import MarketData
 from tradegym.errors import ConfigError, DataError
@@ -463,23 +465,15 @@ class Critic(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Critic scores ``(B,)`` of windows ``(B, L, C)`` (higher: more real)."""
-        h = self.inp(torch.cat([x, x.abs()], dim=2).transpose(1, 2))  # (B, size, L)
+        h = self.inp(_with_abs(x).transpose(1, 2))  # (B, size, L)
         for conv in self.convs:
             h = h + self.act(conv(h))
         return self.head(torch.cat([h.mean(dim=2), h.std(dim=2)], dim=1)).squeeze(1)
 
 
-class SeqDiscriminator(nn.Module):
-    """``(B, L, C) -> (B,)`` logits (positive: real) from a 2-layer GRU over ``x`` and ``|x|``."""
-
-    def __init__(self, channels: int, hidden: int = 32) -> None:
-        super().__init__()
-        self.gru = nn.GRU(2 * channels, hidden, num_layers=2, batch_first=True)
-        self.head = nn.Linear(hidden, 1)
-
-    def forward(self, x: Tensor) -> Tensor:
-        _, last = self.gru(torch.cat([x, x.abs()], dim=2))
-        return self.head(last[-1]).squeeze(-1)
+def _with_abs(x: Tensor) -> Tensor:
+    """``(B, L, C) -> (B, L, 2C)``: the channels, then their absolute values (clustering made visible)."""
+    return torch.cat([x, x.abs()], dim=2)
 
 
 def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
@@ -570,6 +564,17 @@ class GanModel:
                 out.append(self.generator(b, int(length), self.burn_in, generator=g).numpy())
         x = np.concatenate(out).astype(np.float64) - self.mean_offset
         return x.reshape(int(n), int(length), self.n_assets, len(self.codec.channels))
+
+    def calibrate(self, n: int = 1024, length: int = 256, seed: int = 20261124) -> np.ndarray:
+        """Set :attr:`mean_offset` to the generator's own mean bar over ``n`` windows of ``length``.
+
+        Returns:
+            the offset ``(N*Cb,)`` in standardised units (see :func:`calibrate_mean`).
+        """
+        self.mean_offset[:] = 0.0
+        x = self.sample_channels(n, length, seed)  # (n, L, N, Cb)
+        self.mean_offset[:] = x.reshape(-1, x.shape[2] * x.shape[3]).mean(axis=0)
+        return self.mean_offset.copy()
 
     def sample_returns(self, n: int, length: int, seed: int = 0) -> np.ndarray:
         """Log close-to-close returns ``(n, length, N)`` (the evaluation's generator interface)."""
@@ -729,7 +734,8 @@ def train_gan(
     shown = ema if ema is not None else gen  # the generator monitored, chosen and saved
     opt_g = torch.optim.Adam(gen.parameters(), lr=t.lr_generator, betas=(0.5, 0.9))
     opt_c = torch.optim.Adam(critic.parameters(), lr=t.lr_critic, betas=(0.5, 0.9))
-    seq = SeqDiscriminator(n_ch, t.seq_hidden).to(device) if t.seq_weight > 0 else None
+    # The judge's own kind of model over x and |x|: a 2-layer GRU, one logit from its last state.
+    seq = GruJudge(2 * n_ch, t.seq_hidden, layers=2).to(device) if t.seq_weight > 0 else None
     opt_s = torch.optim.Adam(seq.parameters(), lr=t.lr_seq, betas=(0.5, 0.9)) if seq is not None else None
     bce = nn.functional.binary_cross_entropy_with_logits
     history: list[dict[str, float]] = []
@@ -841,7 +847,7 @@ def train_gan(
                 real = real_batch()
                 with torch.no_grad():
                     fake = gen(t.batch_size, m.window_bars, m.burn_in)
-                logits = seq(torch.cat([real, fake]))
+                logits = seq(_with_abs(torch.cat([real, fake])))
                 labels = torch.cat([torch.ones(t.batch_size), torch.zeros(t.batch_size)]).to(device)
                 loss_s = bce(logits, labels)
                 opt_s.zero_grad(set_to_none=True)
@@ -852,7 +858,8 @@ def train_gan(
             loss_g = -critic(fake).mean()
             if seq is not None:
                 # non-saturating: the generator maximises log D(fake)
-                loss_g = loss_g + t.seq_weight * bce(seq(fake), torch.ones(t.batch_size, device=device))
+                ones = torch.ones(t.batch_size, device=device)
+                loss_g = loss_g + t.seq_weight * bce(seq(_with_abs(fake)), ones)
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -915,7 +922,7 @@ def train_gan(
         from feature_nets.gan_select import select_snapshot
 
         echo("choosing best.pt among the snapshots with a judge on the training split")
-        r_train = np.diff(np.log(train.close), axis=0)
+        r_train = log_returns(train.close)
         with torch_threads(t.num_threads):
             rows = select_snapshot(run.path, r_train, window=m.window_bars, steps=t.select_judge_steps,
                                    seed=t.seed, echo=echo, progress=t.progress_bar)
@@ -993,10 +1000,7 @@ def calibrate_mean(
     run = RunDir.open(run_path, kind="gan")
     meta = run.read_json("codec.json")
     meta.pop("mean_offset", None)
-    model = load_gan(run_path)
-    model.mean_offset[:] = 0.0
-    x = model.sample_channels(n, length, seed)  # (n, L, N, Cb)
-    offset = x.reshape(-1, x.shape[2] * x.shape[3]).mean(axis=0)
+    offset = load_gan(run_path).calibrate(n, length, seed)
     run.write_json("codec.json", {**meta, "mean_offset": offset.tolist()})
     return offset
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from feature_nets.gan import GanModel, load_gan, snapshot_name
+from feature_nets.gan import load_gan, snapshot_name
 from feature_nets.gan_facts import cut_windows
 from feature_nets.gan_judges import return_channels, time_split_judge
 from tradegym.errors import ConfigError, DataError
@@ -32,11 +32,10 @@ from tradegym.io import atomic_write
 from tradegym.runs import RunDir
 
 
-def snapshots(run: RunDir) -> list[tuple[int, Path]]:
-    """``(iteration, path)`` of the run's generator snapshots, oldest first."""
+def snapshots(run: RunDir) -> list[int]:
+    """Iterations of the run's generator snapshots (:func:`~feature_nets.gan.snapshot_name`), oldest first."""
     folder = run.path / "snapshots"
-    found = [(int(p.stem.split("_")[1]), p) for p in folder.glob("gen_*.pt")] if folder.is_dir() else []
-    return sorted(found)
+    return sorted(int(p.stem.split("_")[1]) for p in folder.glob("gen_*.pt")) if folder.is_dir() else []
 
 
 def interleaved_windows(
@@ -72,14 +71,6 @@ def interleaved_windows(
             f"blocks of {block}; need 10 of each: use more data or smaller blocks"
         )
     return np.concatenate(train), np.concatenate(test)
-
-
-def _calibrated(model: GanModel, n: int = 512, length: int = 256, seed: int = 20261124) -> GanModel:
-    """``model`` with the mean offset of its own bars (as :func:`~feature_nets.gan.calibrate_mean`)."""
-    model.mean_offset[:] = 0.0
-    x = model.sample_channels(n, length, seed)
-    model.mean_offset[:] = x.reshape(-1, x.shape[2] * x.shape[3]).mean(axis=0)
-    return model
 
 
 def select_snapshot(
@@ -127,10 +118,11 @@ def select_snapshot(
     real_tr, real_te = return_channels(real_tr, scale), return_channels(real_te, scale)
     model = load_gan(run.path, "last")
     rows: list[dict[str, float]] = []
-    for iteration, _path in found:
+    for iteration in found:
         weights = run.verify(snapshot_name(iteration))
         model.generator.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        syn = _calibrated(model).sample_returns(len(real_tr) + len(real_te), window, seed=seed + 1)
+        model.calibrate(n=512)
+        syn = model.sample_returns(len(real_tr) + len(real_te), window, seed=seed + 1)
         score = time_split_judge(real_tr, {"held_out": real_te}, return_channels(syn, scale), steps=steps,
                                  seed=seed, progress=progress, desc=f"select {iteration}")["held_out"]
         rows.append({"iteration": iteration, "judge": round(float(score), 4)})
