@@ -146,6 +146,12 @@ class GanTrainConfig:
     """Decay of an exponential moving average of the generator's weights (0: off; e.g. 0.995,
     a horizon of about 200 iterations). When on, the average is what is monitored, chosen
     and saved: it smooths the iteration-to-iteration swings of adversarial training."""
+    cross_weight: float = 0.0
+    """Weight of a cross-asset term in the generator's loss (0: off): for each pair of assets,
+    the Wasserstein-1 distance between the synthetic batch's per-window correlation of ``r``,
+    correlation of ``|r|`` and log volatility ratio and the same statistics of all training
+    windows (:func:`pair_statistics`). The critic lets these drift from iteration to
+    iteration; a judge separates the assets' joint behaviour first (``benchmarks/GAN.md``)."""
     seq_hidden: int = 32
     """Hidden size of the recurrent discriminator (2 GRU layers)."""
     lr_seq: float = 1e-3
@@ -233,6 +239,8 @@ class GanConfig:
             raise ConfigError(f"unknown train.select {t.select!r}; known: {', '.join(SELECT)}")
         if not (isinstance(t.select_from, (int, float)) and 0 <= t.select_from < 1):
             raise ConfigError(f"train.select_from must be in [0, 1), got {t.select_from!r}")
+        if not (isinstance(t.cross_weight, (int, float)) and t.cross_weight >= 0):
+            raise ConfigError(f"train.cross_weight must be >= 0, got {t.cross_weight!r}")
         if not (isinstance(t.seq_weight, (int, float)) and t.seq_weight >= 0):
             raise ConfigError(f"train.seq_weight must be >= 0, got {t.seq_weight!r}")
 
@@ -499,6 +507,34 @@ class Critic(nn.Module):
 def _with_abs(x: Tensor) -> Tensor:
     """``(B, L, C) -> (B, L, 2C)``: the channels, then their absolute values (clustering made visible)."""
     return torch.cat([x, x.abs()], dim=2)
+
+
+def pair_statistics(x: Tensor, pairs: Sequence[tuple[int, int]]) -> Tensor:
+    """Per-window cross-asset statistics ``(B, 3P)`` of windows ``(B, L, C)``.
+
+    For each channel pair ``(i, j)``: the correlation of ``x_i`` and ``x_j`` over the window,
+    that of ``|x_i|`` and ``|x_j|``, and ``log(sd_i / sd_j)``. Differentiable.
+    """
+
+    def corr(a: Tensor, b: Tensor) -> Tensor:
+        a, b = a - a.mean(dim=1, keepdim=True), b - b.mean(dim=1, keepdim=True)
+        return (a * b).mean(dim=1) / torch.sqrt((a**2).mean(dim=1) * (b**2).mean(dim=1) + 1e-12)
+
+    stats = []
+    for i, j in pairs:
+        a, b = x[..., i], x[..., j]
+        log_ratio = 0.5 * torch.log((a.var(dim=1) + 1e-12) / (b.var(dim=1) + 1e-12))
+        stats += [corr(a, b), corr(a.abs(), b.abs()), log_ratio]
+    return torch.stack(stats, dim=1)
+
+
+def cross_loss(fake: Tensor, real_quantiles: Tensor, pairs: Sequence[tuple[int, int]]) -> Tensor:
+    """Mean Wasserstein-1 between the batch's :func:`pair_statistics` and the real ones.
+
+    ``real_quantiles`` ``(B, 3P)``: the training windows' statistics at levels ``(k + 0.5) / B``;
+    the sorted batch is compared with them column by column.
+    """
+    return (torch.sort(pair_statistics(fake, pairs), dim=0).values - real_quantiles).abs().mean()
 
 
 def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
@@ -776,6 +812,12 @@ def train_gan(
     gen = Generator(n_ch, m.noise_dim, m.hidden_size, m.vol_timescales).to(device)
     pairs = list(itertools.combinations(return_cols, 2)) if m.critic_pairs else []
     critic = Critic(n_ch, m.critic_size, pairs=pairs).to(device)
+    asset_pairs = list(itertools.combinations(return_cols, 2))
+    cross_target = None
+    if t.cross_weight > 0 and asset_pairs:
+        levels = (torch.arange(t.batch_size, dtype=torch.float64) + 0.5) / t.batch_size
+        real_stats = pair_statistics(torch.tensor(windows, dtype=torch.float64), asset_pairs)  # training windows only
+        cross_target = torch.quantile(real_stats, levels, dim=0).float().to(device)
     ema = copy.deepcopy(gen).requires_grad_(False) if t.ema > 0 else None
     shown = ema if ema is not None else gen  # the generator monitored, chosen and saved
     opt_g = torch.optim.Adam(gen.parameters(), lr=t.lr_generator, betas=(0.5, 0.9))
@@ -902,6 +944,8 @@ def train_gan(
                 seq_acc = ((logits > 0).float() == labels).float().mean()
             fake = gen(t.batch_size, m.window_bars, m.burn_in)
             loss_g = -critic(fake).mean()
+            if cross_target is not None:
+                loss_g = loss_g + t.cross_weight * cross_loss(fake, cross_target, asset_pairs)
             if seq is not None:
                 # non-saturating: the generator maximises log D(fake)
                 ones = torch.ones(t.batch_size, device=device)

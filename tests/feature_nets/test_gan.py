@@ -105,7 +105,7 @@ def test_a_source_argument_it_does_not_take_is_a_config_error(tiny_run) -> None:
 
 
 def test_the_recurrent_discriminator_pair_products_and_weight_averaging_train_and_resume(tmp_path) -> None:
-    options = ["train.seq_weight=1.0", "train.ema=0.9", "model.critic_pairs=true"]
+    options = ["train.seq_weight=1.0", "train.ema=0.9", "model.critic_pairs=true", "train.cross_weight=10"]
     first = train_gan(overrides=[*TINY, *options], data=make_market(300, 2), run_dir=tmp_path / "r",
                       echo=lambda _: None)
     assert all(0 <= h["seq_accuracy"] <= 1 for h in first.history)
@@ -139,6 +139,22 @@ def test_the_critic_reads_pair_products_and_the_facts_score_sees_cross_asset_cor
     assert independent["cross"] > 1.0  # ~0.9 for r, ~0.7 for |r|
     assert independent["score"] > stylized_gap(pair(0, 0.9), pair(1, 0.9), [0, 1])["score"] + 4
     assert stylized_gap(pair(0, 0.9)[..., :1], pair(1, 0.0)[..., :1], [0])["cross"] == 0.0
+
+
+def test_pair_statistics_and_the_cross_loss() -> None:
+    import torch
+
+    from feature_nets.gan import _window_corr, cross_loss, pair_statistics
+
+    x = np.random.default_rng(0).normal(size=(40, 32, 3)) * np.array([1.0, 2.0, 0.5])
+    stats = pair_statistics(torch.from_numpy(x), [(0, 1), (1, 2)]).numpy()  # (B, 3P)
+    assert stats.shape == (40, 6)
+    assert np.allclose(stats[:, 0], _window_corr(x, 0, 1))
+    assert np.allclose(stats[:, 1], _window_corr(np.abs(x), 0, 1))
+    assert np.allclose(stats[:, 5], np.log(x[..., 1].std(axis=1, ddof=1) / x[..., 2].std(axis=1, ddof=1)))
+    exact = torch.sort(torch.from_numpy(stats), dim=0).values
+    assert cross_loss(torch.from_numpy(x), exact, [(0, 1), (1, 2)]).item() < 1e-9
+    assert cross_loss(torch.from_numpy(x), exact + 0.25, [(0, 1), (1, 2)]).item() == pytest.approx(0.25)
 
 
 def test_judge_selection_reads_the_training_split_only(tmp_path) -> None:
@@ -207,6 +223,7 @@ def test_window_longer_than_the_training_split_is_a_data_error(tmp_path) -> None
         ("model.bars=candles", "unknown model.bars"),
         ("train.iterations=0", "train.iterations must be an integer >= 1"),
         ("train.lr_critic=2", "train.lr_critic must be in"),
+        ("train.cross_weight=-1", "train.cross_weight must be >= 0"),
     ],
 )
 def test_bad_config_is_a_config_error(override, message, tmp_path) -> None:
