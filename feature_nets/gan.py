@@ -146,12 +146,13 @@ class GanTrainConfig:
     """Decay of an exponential moving average of the generator's weights (0: off; e.g. 0.995,
     a horizon of about 200 iterations). When on, the average is what is monitored, chosen
     and saved: it smooths the iteration-to-iteration swings of adversarial training."""
-    cross_weight: float = 0.0
-    """Weight of a cross-asset term in the generator's loss (0: off): for each pair of assets,
-    the Wasserstein-1 distance between the synthetic batch's per-window correlation of ``r``,
-    correlation of ``|r|`` and log volatility ratio and the same statistics of all training
-    windows (:func:`pair_statistics`). The critic lets these drift from iteration to
-    iteration; a judge separates the assets' joint behaviour first (``benchmarks/GAN.md``)."""
+    facts_weight: float = 0.0
+    """Weight of a stylized-facts term in the generator's loss (0: off): the Wasserstein-1
+    distance between the per-window :func:`window_statistics` of the generated batch and of
+    all training windows (each asset's scale, lag-1 autocorrelation, clustering and tails;
+    each pair's correlations, relative scale, spread and lead-lag), averaged over the
+    statistics. The critic lets these drift from iteration to iteration and from seed to
+    seed, and a GRU judge separates a generator by whichever one is off (``benchmarks/GAN.md``)."""
     seq_hidden: int = 32
     """Hidden size of the recurrent discriminator (2 GRU layers)."""
     lr_seq: float = 1e-3
@@ -239,8 +240,8 @@ class GanConfig:
             raise ConfigError(f"unknown train.select {t.select!r}; known: {', '.join(SELECT)}")
         if not (isinstance(t.select_from, (int, float)) and 0 <= t.select_from < 1):
             raise ConfigError(f"train.select_from must be in [0, 1), got {t.select_from!r}")
-        if not (isinstance(t.cross_weight, (int, float)) and t.cross_weight >= 0):
-            raise ConfigError(f"train.cross_weight must be >= 0, got {t.cross_weight!r}")
+        if not (isinstance(t.facts_weight, (int, float)) and t.facts_weight >= 0):
+            raise ConfigError(f"train.facts_weight must be >= 0, got {t.facts_weight!r}")
         if not (isinstance(t.seq_weight, (int, float)) and t.seq_weight >= 0):
             raise ConfigError(f"train.seq_weight must be >= 0, got {t.seq_weight!r}")
 
@@ -509,32 +510,67 @@ def _with_abs(x: Tensor) -> Tensor:
     return torch.cat([x, x.abs()], dim=2)
 
 
-def pair_statistics(x: Tensor, pairs: Sequence[tuple[int, int]]) -> Tensor:
-    """Per-window cross-asset statistics ``(B, 3P)`` of windows ``(B, L, C)``.
+def _corr(a: Tensor, b: Tensor) -> Tensor:
+    """Correlation over dim 1 of ``(B, L)`` tensors: ``(B,)``."""
+    a, b = a - a.mean(dim=1, keepdim=True), b - b.mean(dim=1, keepdim=True)
+    return (a * b).mean(dim=1) / torch.sqrt((a**2).mean(dim=1) * (b**2).mean(dim=1) + 1e-12)
 
-    For each channel pair ``(i, j)``: the correlation of ``x_i`` and ``x_j`` over the window,
-    that of ``|x_i|`` and ``|x_j|``, and ``log(sd_i / sd_j)``. Differentiable.
+
+WINDOW_STATISTICS = (
+    "log_sd", "acf1", "acf_abs_1_5", "log_kurt",  # per asset
+    "corr", "corr_abs", "log_sd_ratio", "log_sd_spread", "lead_lag", "lag_lead",  # per pair
+)
+
+
+def window_statistics(x: Tensor, cols: Sequence[int]) -> Tensor:
+    """Per-window summary statistics ``(B, 4N + 6P)`` of the channels ``cols`` of ``(B, L, C)``.
+
+    For each of the ``N`` channels: log sd, lag-1 autocorrelation, mean autocorrelation of
+    ``|x|`` at lags 1-5 and log of the fourth standardised moment. For each of the ``P``
+    pairs ``(i, j)``: correlation of ``x``, of ``|x|``, ``log(sd_i / sd_j)``, log sd of
+    ``x_j - x_i`` and the lag-1 cross-correlations both ways (``WINDOW_STATISTICS``).
+    Differentiable; windows are in standardised units.
     """
-
-    def corr(a: Tensor, b: Tensor) -> Tensor:
-        a, b = a - a.mean(dim=1, keepdim=True), b - b.mean(dim=1, keepdim=True)
-        return (a * b).mean(dim=1) / torch.sqrt((a**2).mean(dim=1) * (b**2).mean(dim=1) + 1e-12)
-
     stats = []
-    for i, j in pairs:
+    for c in cols:
+        a = x[..., c]
+        dev = a - a.mean(dim=1, keepdim=True)
+        var = (dev**2).mean(dim=1) + 1e-12
+        stats += [
+            0.5 * torch.log(var),
+            _corr(a[:, 1:], a[:, :-1]),
+            torch.stack([_corr(a[:, k:].abs(), a[:, :-k].abs()) for k in range(1, 6)]).mean(dim=0),
+            torch.log((dev**4).mean(dim=1) / var**2),
+        ]
+    for i, j in itertools.combinations(cols, 2):
         a, b = x[..., i], x[..., j]
-        log_ratio = 0.5 * torch.log((a.var(dim=1) + 1e-12) / (b.var(dim=1) + 1e-12))
-        stats += [corr(a, b), corr(a.abs(), b.abs()), log_ratio]
+        stats += [
+            _corr(a, b),
+            _corr(a.abs(), b.abs()),
+            0.5 * torch.log((a.var(dim=1) + 1e-12) / (b.var(dim=1) + 1e-12)),
+            0.5 * torch.log((b - a).var(dim=1) + 1e-12),
+            _corr(a[:, :-1], b[:, 1:]),
+            _corr(b[:, :-1], a[:, 1:]),
+        ]
     return torch.stack(stats, dim=1)
 
 
-def cross_loss(fake: Tensor, real_quantiles: Tensor, pairs: Sequence[tuple[int, int]]) -> Tensor:
-    """Mean Wasserstein-1 between the batch's :func:`pair_statistics` and the real ones.
+def statistics_quantiles(windows: np.ndarray, cols: Sequence[int], n: int) -> Tensor:
+    """The :func:`window_statistics` of ``windows`` at levels ``(k + 0.5) / n``: ``(n, S)``."""
+    levels = (torch.arange(n, dtype=torch.float64) + 0.5) / n
+    return torch.quantile(window_statistics(torch.tensor(windows, dtype=torch.float64), cols), levels, dim=0)
 
-    ``real_quantiles`` ``(B, 3P)``: the training windows' statistics at levels ``(k + 0.5) / B``;
-    the sorted batch is compared with them column by column.
+
+def facts_loss(fake: Tensor, real_quantiles: Tensor, cols: Sequence[int]) -> Tensor:
+    """Mean over statistics of the Wasserstein-1 between the batch's and the real windows'.
+
+    Args:
+        fake: ``(B, L, C)`` generated windows.
+        real_quantiles: ``(B, S)`` from :func:`statistics_quantiles` with ``n = B``; each
+            column of the sorted batch statistics is compared with it.
+        cols: the return channels.
     """
-    return (torch.sort(pair_statistics(fake, pairs), dim=0).values - real_quantiles).abs().mean()
+    return (torch.sort(window_statistics(fake, cols), dim=0).values - real_quantiles).abs().mean()
 
 
 def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
@@ -565,22 +601,16 @@ def _w1(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(np.sort(a[:n]) - np.sort(b[:n])).mean())
 
 
-def _window_corr(x: np.ndarray, i: int, j: int) -> np.ndarray:
-    """Per-window correlation ``(B,)`` of channels ``i`` and ``j`` of ``(B, L, C)`` windows."""
-    a = x[..., i] - x[..., i].mean(axis=1, keepdims=True)
-    b = x[..., j] - x[..., j].mean(axis=1, keepdims=True)
-    den = np.sqrt((a**2).mean(axis=1) * (b**2).mean(axis=1))
-    return (a * b).mean(axis=1) / np.maximum(den, 1e-12)
-
-
 def stylized_gap(real: np.ndarray, fake: np.ndarray, returns: Sequence[int]) -> dict[str, float]:
     """Distances in stylized facts of the return channels ``returns`` of ``(B, L, C)`` windows.
 
     Returns ``w1`` (mean one-bar Wasserstein-1, standardised units), ``kurt`` (mean absolute
     excess-kurtosis gap, on a log scale), ``acf_abs`` (mean absolute gap of the ACF of
-    ``|r|`` at lags 1-10), ``cross`` (for each pair of assets, the Wasserstein-1 between the
-    real and synthetic per-window correlations of ``r`` plus that of ``|r|``, averaged over
-    pairs; 0 with one asset) and ``score = w1 + kurt + 10 acf_abs + 5 cross`` (lower is better).
+    ``|r|`` at lags 1-10), ``window`` (the Wasserstein-1 between real and synthetic
+    :func:`window_statistics`, averaged over the statistics: per window and asset scale, lag-1
+    autocorrelation, clustering and tails; per pair of assets correlation of ``r`` and
+    ``|r|``, relative scale, spread and lead-lag) and ``score = w1 + kurt + 10 acf_abs +
+    10 window`` (lower is better).
     """
     cols = list(returns)
     r, f = real[..., cols], fake[..., cols]
@@ -589,15 +619,11 @@ def stylized_gap(real: np.ndarray, fake: np.ndarray, returns: Sequence[int]) -> 
         np.mean(np.abs(np.log1p(np.maximum(_kurtosis(r), 0)) - np.log1p(np.maximum(_kurtosis(f), 0))))
     )
     acf = float(np.mean(np.abs(_acf_abs(r) - _acf_abs(f))))
-    pairs = list(itertools.combinations(range(len(cols)), 2))
-    cross = float(
-        np.mean([
-            _w1(_window_corr(r, i, j), _window_corr(f, i, j))
-            + _w1(_window_corr(np.abs(r), i, j), _window_corr(np.abs(f), i, j))
-            for i, j in pairs
-        ])
-    ) if pairs else 0.0
-    return {"w1": w1, "kurt": kurt, "acf_abs": acf, "cross": cross, "score": w1 + kurt + 10 * acf + 5 * cross}
+    stat_r = window_statistics(torch.from_numpy(np.ascontiguousarray(real, dtype=np.float64)), cols).numpy()
+    stat_f = window_statistics(torch.from_numpy(np.ascontiguousarray(fake, dtype=np.float64)), cols).numpy()
+    window = float(np.mean([_w1(stat_r[:, k], stat_f[:, k]) for k in range(stat_r.shape[1])]))
+    score = w1 + kurt + 10 * acf + 10 * window
+    return {"w1": w1, "kurt": kurt, "acf_abs": acf, "window": window, "score": score}
 
 
 # ---------------------------------------------------------------------- the trained model
@@ -812,12 +838,9 @@ def train_gan(
     gen = Generator(n_ch, m.noise_dim, m.hidden_size, m.vol_timescales).to(device)
     pairs = list(itertools.combinations(return_cols, 2)) if m.critic_pairs else []
     critic = Critic(n_ch, m.critic_size, pairs=pairs).to(device)
-    asset_pairs = list(itertools.combinations(return_cols, 2))
-    cross_target = None
-    if t.cross_weight > 0 and asset_pairs:
-        levels = (torch.arange(t.batch_size, dtype=torch.float64) + 0.5) / t.batch_size
-        real_stats = pair_statistics(torch.tensor(windows, dtype=torch.float64), asset_pairs)  # training windows only
-        cross_target = torch.quantile(real_stats, levels, dim=0).float().to(device)
+    facts_target = None
+    if t.facts_weight > 0:  # from the training windows only
+        facts_target = statistics_quantiles(windows, return_cols, t.batch_size).float().to(device)
     ema = copy.deepcopy(gen).requires_grad_(False) if t.ema > 0 else None
     shown = ema if ema is not None else gen  # the generator monitored, chosen and saved
     opt_g = torch.optim.Adam(gen.parameters(), lr=t.lr_generator, betas=(0.5, 0.9))
@@ -944,8 +967,8 @@ def train_gan(
                 seq_acc = ((logits > 0).float() == labels).float().mean()
             fake = gen(t.batch_size, m.window_bars, m.burn_in)
             loss_g = -critic(fake).mean()
-            if cross_target is not None:
-                loss_g = loss_g + t.cross_weight * cross_loss(fake, cross_target, asset_pairs)
+            if facts_target is not None:
+                loss_g = loss_g + t.facts_weight * facts_loss(fake, facts_target, return_cols)
             if seq is not None:
                 # non-saturating: the generator maximises log D(fake)
                 ones = torch.ones(t.batch_size, device=device)

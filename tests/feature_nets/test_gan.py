@@ -105,11 +105,11 @@ def test_a_source_argument_it_does_not_take_is_a_config_error(tiny_run) -> None:
 
 
 def test_the_recurrent_discriminator_pair_products_and_weight_averaging_train_and_resume(tmp_path) -> None:
-    options = ["train.seq_weight=1.0", "train.ema=0.9", "model.critic_pairs=true", "train.cross_weight=10"]
+    options = ["train.seq_weight=1.0", "train.ema=0.9", "model.critic_pairs=true", "train.facts_weight=20"]
     first = train_gan(overrides=[*TINY, *options], data=make_market(300, 2), run_dir=tmp_path / "r",
                       echo=lambda _: None)
     assert all(0 <= h["seq_accuracy"] <= 1 for h in first.history)
-    assert all(h["cross"] >= 0 for h in first.history)
+    assert all(h["window"] >= 0 for h in first.history)
     again = train_gan(resume=first.run.path, overrides=["train.iterations=6"], data=make_market(300, 2),
                       echo=lambda _: None)
     assert [h["iteration"] for h in again.history] == [2, 4, 6]
@@ -134,27 +134,34 @@ def test_the_critic_reads_pair_products_and_the_facts_score_sees_cross_asset_cor
         return np.stack([z[..., 0], rho * z[..., 0] + np.sqrt(1 - rho**2) * z[..., 1]], axis=2)
 
     # Same marginals everywhere: only the correlation of the two assets differs.
-    assert stylized_gap(pair(0, 0.9), pair(1, 0.9), [0, 1])["cross"] < 0.1
+    same = stylized_gap(pair(0, 0.9), pair(1, 0.9), [0, 1])
     independent = stylized_gap(pair(0, 0.9), pair(1, 0.0), [0, 1])
-    assert independent["cross"] > 1.0  # ~0.9 for r, ~0.7 for |r|
-    assert independent["score"] > stylized_gap(pair(0, 0.9), pair(1, 0.9), [0, 1])["score"] + 4
-    assert stylized_gap(pair(0, 0.9)[..., :1], pair(1, 0.0)[..., :1], [0])["cross"] == 0.0
+    assert same["window"] < 0.03 and independent["window"] > 0.1
+    assert independent["score"] > same["score"] + 1
+    one = stylized_gap(pair(0, 0.9)[..., :1], pair(1, 0.0)[..., :1], [0])
+    assert one["window"] < 0.03  # one asset: no pair statistics; its own match
 
 
-def test_pair_statistics_and_the_cross_loss() -> None:
+def test_window_statistics_and_the_facts_loss() -> None:
     import torch
 
-    from feature_nets.gan import _window_corr, cross_loss, pair_statistics
+    from feature_nets.gan import WINDOW_STATISTICS, facts_loss, statistics_quantiles, window_statistics
 
     x = np.random.default_rng(0).normal(size=(40, 32, 3)) * np.array([1.0, 2.0, 0.5])
-    stats = pair_statistics(torch.from_numpy(x), [(0, 1), (1, 2)]).numpy()  # (B, 3P)
-    assert stats.shape == (40, 6)
-    assert np.allclose(stats[:, 0], _window_corr(x, 0, 1))
-    assert np.allclose(stats[:, 1], _window_corr(np.abs(x), 0, 1))
-    assert np.allclose(stats[:, 5], np.log(x[..., 1].std(axis=1, ddof=1) / x[..., 2].std(axis=1, ddof=1)))
+    stats = window_statistics(torch.from_numpy(x), [0, 2]).numpy()  # 2 channels, 1 pair
+    assert stats.shape == (40, 4 * 2 + 6) and len(WINDOW_STATISTICS) == 10
+    a, b = x[..., 0], x[..., 2]
+    assert np.allclose(stats[:, 0], np.log(a.std(axis=1)))
+    assert np.allclose(stats[:, 1], [np.corrcoef(w[1:], w[:-1])[0, 1] for w in a])
+    assert np.allclose(stats[:, 8], [np.corrcoef(u, v)[0, 1] for u, v in zip(a, b, strict=True)])
+    assert np.allclose(stats[:, 9], [np.corrcoef(np.abs(u), np.abs(v))[0, 1] for u, v in zip(a, b, strict=True)])
+    assert np.allclose(stats[:, 11], np.log((b - a).std(axis=1, ddof=1)))
+    assert np.allclose(stats[:, 12], [np.corrcoef(u[:-1], v[1:])[0, 1] for u, v in zip(a, b, strict=True)])
     exact = torch.sort(torch.from_numpy(stats), dim=0).values
-    assert cross_loss(torch.from_numpy(x), exact, [(0, 1), (1, 2)]).item() < 1e-9
-    assert cross_loss(torch.from_numpy(x), exact + 0.25, [(0, 1), (1, 2)]).item() == pytest.approx(0.25)
+    assert facts_loss(torch.from_numpy(x), exact, [0, 2]).item() < 1e-9
+    assert facts_loss(torch.from_numpy(x), exact + 0.25, [0, 2]).item() == pytest.approx(0.25)
+    q = statistics_quantiles(x, [0, 2], 40)
+    assert q.shape == (40, 14) and torch.all(q[1:] >= q[:-1])
 
 
 def test_judge_selection_reads_the_training_split_only(tmp_path) -> None:
@@ -223,7 +230,7 @@ def test_window_longer_than_the_training_split_is_a_data_error(tmp_path) -> None
         ("model.bars=candles", "unknown model.bars"),
         ("train.iterations=0", "train.iterations must be an integer >= 1"),
         ("train.lr_critic=2", "train.lr_critic must be in"),
-        ("train.cross_weight=-1", "train.cross_weight must be >= 0"),
+        ("train.facts_weight=-1", "train.facts_weight must be >= 0"),
     ],
 )
 def test_bad_config_is_a_config_error(override, message, tmp_path) -> None:
