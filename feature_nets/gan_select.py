@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from feature_nets.gan import load_gan, snapshot_name
-from feature_nets.gan_facts import cut_windows
+from feature_nets.forecasters import load_market
+from feature_nets.gan import GanModel, load_gan, run_config, snapshot_name
+from feature_nets.gan_facts import cut_windows, log_returns
 from feature_nets.gan_judges import return_channels, time_split_judge
+from tradegym.data import MarketData
 from tradegym.errors import ConfigError, DataError
 from tradegym.io import atomic_write
 from tradegym.runs import RunDir
@@ -73,6 +75,46 @@ def interleaved_windows(
     return np.concatenate(train), np.concatenate(test)
 
 
+class TrainingSplitJudge:
+    """The selection judge, on a training split only.
+
+    A 2-layer GRU (hidden 32) on return and absolute-return channels, trained on real
+    windows of the split's blocks and scored on its interleaved held-out blocks
+    (:func:`interleaved_windows`) against fresh synthetic windows.
+
+    The real windows are cut once, so every generator scored by one instance meets the same
+    real data and the same judge seed: scores differ by the generator, not by the draw.
+
+    Args:
+        train_returns: ``(T, N)`` daily log returns of the training split the GAN learned.
+        window: days per judge window (the GAN's ``model.window_bars``).
+        block: rows per block (default: a sixth of the rows, between 4 windows and 384).
+        steps: Adam steps of each judge (batches of 64 real + 64 synthetic windows).
+        seed: judge seed; synthetic windows are drawn with ``seed + 1``.
+
+    Raises:
+        DataError: the split is too short for the interleaved blocks.
+    """
+
+    def __init__(self, train_returns: np.ndarray, *, window: int = 64, block: int | None = None,
+                 steps: int = 2000, seed: int = 0) -> None:
+        r = np.asarray(train_returns, dtype=np.float64)
+        self.scale = r.std(axis=0)
+        if block is None:
+            block = max(4 * window, min(384, len(r) // 6))
+        real_tr, real_te = interleaved_windows(r, window, block=block)
+        self.real_tr = return_channels(real_tr, self.scale)
+        self.real_te = return_channels(real_te, self.scale)
+        self.window, self.steps, self.seed = window, steps, seed
+
+    def score(self, model: GanModel, *, progress: bool = True, desc: str = "judge") -> float:
+        """``|accuracy - 0.5|`` of a judge trained against ``model``'s windows (lower: closer to real)."""
+        syn = model.sample_returns(len(self.real_tr) + len(self.real_te), self.window, seed=self.seed + 1)
+        scores = time_split_judge(self.real_tr, {"held_out": self.real_te}, return_channels(syn, self.scale),
+                                  steps=self.steps, seed=self.seed, progress=progress, desc=desc)
+        return float(scores["held_out"])
+
+
 def select_snapshot(
     run_path: str | Path,
     train_returns: np.ndarray,
@@ -110,21 +152,14 @@ def select_snapshot(
     found = snapshots(run)
     if not found:
         raise ConfigError(f"{run.path} has no generator snapshots; train with train.snapshot_every > 0")
-    r = np.asarray(train_returns, dtype=np.float64)
-    scale = r.std(axis=0)
-    if block is None:
-        block = max(4 * window, min(384, len(r) // 6))
-    real_tr, real_te = interleaved_windows(r, window, block=block)
-    real_tr, real_te = return_channels(real_tr, scale), return_channels(real_te, scale)
+    judge = TrainingSplitJudge(train_returns, window=window, block=block, steps=steps, seed=seed)
     model = load_gan(run.path, "last")
     rows: list[dict[str, float]] = []
     for iteration in found:
         weights = run.verify(snapshot_name(iteration))
         model.generator.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
         model.calibrate(n=512)
-        syn = model.sample_returns(len(real_tr) + len(real_te), window, seed=seed + 1)
-        score = time_split_judge(real_tr, {"held_out": real_te}, return_channels(syn, scale), steps=steps,
-                                 seed=seed, progress=progress, desc=f"select {iteration}")["held_out"]
+        score = judge.score(model, progress=progress, desc=f"select {iteration}")
         rows.append({"iteration": iteration, "judge": round(float(score), 4)})
         echo(f"snapshot {iteration}: judge {score:.3f} on the training split's last block")
     buffer = io.StringIO()
@@ -140,4 +175,69 @@ def select_snapshot(
     return rows
 
 
-__all__ = ["interleaved_windows", "select_snapshot", "snapshots"]
+def select_runs(
+    run_paths: Sequence[str | Path],
+    *,
+    steps: int = 2000,
+    seed: int = 0,
+    out: str | Path | None = None,
+    data: MarketData | None = None,
+    echo: Callable[[str], Any] = print,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Judge the ``best.pt`` of several runs (e.g. training seeds) on their shared training split.
+
+    Adversarial training is a lottery over seeds: on us_indices, generators with equally good
+    stylized facts scored 0.14 to 0.46 with the evaluation's judge. Training a few seeds and
+    keeping the one this judge prefers uses the training split only (:class:`TrainingSplitJudge`),
+    so the choice cannot leak what evaluation measures on later data.
+
+    Args:
+        run_paths: GAN run directories trained on the same data.
+        steps: Adam steps of each judge.
+        seed: the judge seed, the same for every run.
+        out: optional CSV path for the table (written atomically).
+        data: the market the runs were trained on (default: loaded from the first run's config).
+        echo: where one line per run goes.
+        progress: tqdm bars over judge training.
+
+    Returns:
+        one row per run, lowest ``judge`` first: ``run``, ``best_iteration``, ``judge``.
+
+    Raises:
+        ConfigError: no run, ``steps < 1``, or runs trained on different data.
+        DataError: the market no longer matches the runs' training data, or its training split
+            is too short for the judge's blocks.
+    """
+    if not run_paths:
+        raise ConfigError("select needs at least one GAN run directory")
+    if not (isinstance(steps, int) and steps >= 1):
+        raise ConfigError(f"steps must be an integer >= 1, got {steps!r}")
+    runs = [RunDir.open(p, kind="gan") for p in run_paths]
+    prints = {str(r.path): r.read_json("data.json")["fingerprint"] for r in runs}
+    if len(set(prints.values())) > 1:
+        raise ConfigError(f"the runs were trained on different data (fingerprints {prints}); "
+                          "compare runs of one training split")
+    cfg = run_config(runs[0].path)
+    market = data if data is not None else load_market(cfg.data)
+    train = market.split(cfg.data.train, cfg.data.val).train
+    if train.fingerprint() != next(iter(prints.values())):
+        raise DataError(f"{cfg.data.source}'s training split no longer matches the data the runs learned")
+    judge = TrainingSplitJudge(log_returns(train.close), window=cfg.model.window_bars, steps=steps, seed=seed)
+    rows: list[dict[str, Any]] = []
+    for run in runs:
+        score = judge.score(load_gan(run.path, "best"), progress=progress, desc=f"select {run.path.name}")
+        best_iteration = run.read_json("metrics.json").get("best_iteration")
+        rows.append({"run": str(run.path), "best_iteration": best_iteration, "judge": round(score, 4)})
+        echo(f"{run.path}: judge {score:.3f} on held-out blocks of the training split")
+    rows.sort(key=lambda row: row["judge"])
+    if out is not None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, ["run", "best_iteration", "judge"])
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write(Path(out), buffer.getvalue())
+    return rows
+
+
+__all__ = ["TrainingSplitJudge", "interleaved_windows", "select_runs", "select_snapshot", "snapshots"]

@@ -6,6 +6,7 @@
                        [--runs runs] [--run-dir DIR] [--resume RUN_DIR]
     tradegym gan sample RUN_DIR [--bars 2520] [--seed 0] [--out prices.csv] [--plot]
     tradegym gan evaluate RUN_DIR [--seeds 0 1 2] [--controls all|none|a,b] [--out DIR] [--quick]
+    tradegym gan select RUN_DIR RUN_DIR ... [--steps 2000] [--seed 0] [--out selection.csv]
 """
 
 from __future__ import annotations
@@ -59,8 +60,21 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_select(args: argparse.Namespace) -> int:
+    from feature_nets.gan_select import select_runs
+
+    rows = select_runs(args.runs, steps=args.steps, seed=args.seed, out=args.out)
+    print("| run | best.pt iteration | judge (training split) |\n|---|---|---|")
+    for row in rows:
+        print(f"| {row['run']} | {row['best_iteration']} | {row['judge']:.3f} |")
+    print(f"chosen: {rows[0]['run']} (lowest judge score on held-out blocks of the training split)")
+    if args.out:
+        print(f"table: {args.out}")
+    return 0
+
+
 def add_gan_parser(commands: Any) -> None:
-    """Register ``gan train|sample|evaluate`` on the ``tradegym`` sub-command parser."""
+    """Register ``gan train|sample|evaluate|select`` on the ``tradegym`` sub-command parser."""
     gan = commands.add_parser("gan", help="train GAN market generators, sample markets, evaluate them")
     actions = gan.add_subparsers(dest="gan_command", required=True, metavar="ACTION")
 
@@ -101,3 +115,12 @@ def add_gan_parser(commands: Any) -> None:
         "--quick", action="store_true", help="small judge budgets (a smoke test, not a result)"
     )
     evaluate.set_defaults(func=_cmd_evaluate)
+
+    select = actions.add_parser(
+        "select", help="choose among runs (e.g. training seeds) with a judge on their training split"
+    )
+    select.add_argument("runs", nargs="+", help="run directories trained on the same data")
+    select.add_argument("--steps", type=int, default=2000, help="Adam steps per judge (default: %(default)s)")
+    select.add_argument("--seed", type=int, default=0, help="judge seed, the same for every run")
+    select.add_argument("--out", default=None, help="CSV path for the table")
+    select.set_defaults(func=_cmd_select)

@@ -190,6 +190,32 @@ def test_judge_selection_reads_the_training_split_only(tmp_path) -> None:
     assert np.array_equal(load_gan(last.run.path).sample_returns(2, 8), load_gan(last.run.path, "last").sample_returns(2, 8))
 
 
+def test_select_runs_ranks_runs_of_one_training_split_and_reads_only_it(tiny_run, tmp_path, capsys) -> None:
+    from feature_nets.gan_select import select_runs
+    from tradegym.data import MarketData
+
+    market = make_market(300, 2)  # the tiny run's data
+    other = train_gan(overrides=[*TINY, "train.seed=1"], data=market, run_dir=tmp_path / "s1", echo=lambda _: None)
+    runs = [tiny_run.run.path, other.run.path]
+    rows = select_runs(runs, steps=5, data=market, out=tmp_path / "sel.csv", progress=False, echo=lambda _: None)
+    assert {r["run"] for r in rows} == {str(p) for p in runs} and rows[0]["judge"] <= rows[1]["judge"]
+    assert all(r["best_iteration"] in (2, 4) for r in rows)
+    assert (tmp_path / "sel.csv").read_text().splitlines()[0] == "run,best_iteration,judge"
+    prices = market.prices.copy()
+    prices[230:] *= 1.5  # after the 70 % training split (210 bars): nothing may move
+    changed = MarketData(prices, market.dates, market.symbols, market.fields, name=market.name)
+    assert select_runs(runs, steps=5, data=changed, progress=False, echo=lambda _: None) == rows
+    elsewhere = train_gan(overrides=TINY, data=make_market(300, 2, seed=9), run_dir=tmp_path / "x",
+                          echo=lambda _: None)
+    with pytest.raises(ConfigError, match="different data"):
+        select_runs([tiny_run.run.path, elsewhere.run.path], steps=5, data=market)
+    with pytest.raises(ConfigError, match="steps must be"):
+        select_runs(runs, steps=0, data=market)
+    # The CLI loads the config's source (us_indices), which is not what these runs learned.
+    assert main(["gan", "select", str(tiny_run.run.path), "--steps", "5"]) == 2
+    assert "no longer matches" in capsys.readouterr().err
+
+
 def test_resume_continues_from_the_last_checkpoint(tmp_path) -> None:
     first = train_gan(overrides=TINY, data=make_market(300, 2), run_dir=tmp_path / "r", echo=lambda _: None)
     lines: list[str] = []
