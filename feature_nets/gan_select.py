@@ -216,7 +216,8 @@ def select_runs(
     runs = [RunDir.open(p, kind="gan") for p in run_paths]
     prints = {str(r.path): r.read_json("data.json")["fingerprint"] for r in runs}
     if len(set(prints.values())) > 1:
-        raise ConfigError(f"the runs were trained on different data (fingerprints {prints}); "
+        short = ", ".join(f"{path}: {fp[:12]}" for path, fp in prints.items())
+        raise ConfigError(f"the runs were trained on different data (fingerprints {short}); "
                           "compare runs of one training split")
     cfg = run_config(runs[0].path)
     market = data if data is not None else load_market(cfg.data)
