@@ -47,8 +47,6 @@ stopping reads the validation split; the test split is for evaluation only.
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +65,7 @@ from tradegym.config import from_dict, load_config, read_yaml, to_dict
 from tradegym.data import MarketData, Split
 from tradegym.errors import ConfigError
 from tradegym.features import auto_features
+from tradegym.io import write_csv
 from tradegym.registry import suggest
 from tradegym.runs import RunDir
 
@@ -257,8 +256,6 @@ def train_autoencoder(
         ConfigError: bad config, or a code size larger than the window (``W*N*K``).
         DataError: a split too short for the window and warm-up.
     """
-    from tradegym.io import atomic_write
-
     # 1. config
     cfg = config if isinstance(config, AutoencoderConfig) else load_autoencoder_config(config, overrides)
     if isinstance(config, AutoencoderConfig) and overrides:
@@ -319,11 +316,7 @@ def train_autoencoder(
     net.code_mean.copy_(torch.from_numpy(codes.mean(axis=0)))
     net.code_std.copy_(torch.from_numpy(np.maximum(codes.std(axis=0), 1e-6)))
     save_autoencoder(run, model, pca)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, ["epoch", "train_loss", "val_loss"])
-    writer.writeheader()
-    writer.writerows(result.history)
-    atomic_write(run.file("history.csv"), buffer.getvalue())
+    write_csv(run.file("history.csv"), result.history, ["epoch", "train_loss", "val_loss"])
     val_pca = reconstruction_mse(val, pca.reconstruct(val))
     val_mse = reconstruction_mse(val, model.reconstruct(val)) if predictive else result.best_val_loss
     metrics = {"best_epoch": result.best_epoch, "val_mse": val_mse, "val_mse_pca": val_pca,

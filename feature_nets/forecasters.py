@@ -25,8 +25,6 @@ Honesty rules, each enforced here rather than left to the caller:
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +42,7 @@ from tradegym.config import from_dict, load_config, read_yaml, to_dict
 from tradegym.data import MarketData, Split, load, load_spec, source_arguments
 from tradegym.errors import ConfigError
 from tradegym.features import FeatureScaler, auto_features, compute_features, raw_features
+from tradegym.io import write_csv
 from tradegym.registry import suggest
 from tradegym.runs import RunDir
 
@@ -328,8 +327,6 @@ def train_forecaster(
         ConfigError: bad config (unknown encoder with a suggestion, out-of-range value).
         DataError: a split too short for the window and warm-up.
     """
-    from tradegym.io import atomic_write
-
     # 1. config
     cfg = config if isinstance(config, ForecastConfig) else load_forecast_config(config, overrides)
     if isinstance(config, ForecastConfig) and overrides:
@@ -368,11 +365,7 @@ def train_forecaster(
 
     # 5. save the best weights with what is needed to use them
     save_forecaster(run, forecaster)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, ["epoch", "train_loss", "val_loss"])
-    writer.writeheader()
-    writer.writerows(result.history)
-    atomic_write(run.file("history.csv"), buffer.getvalue())
+    write_csv(run.file("history.csv"), result.history, ["epoch", "train_loss", "val_loss"])
     metrics = {"best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
                "epochs": result.epochs, "stopped_early": result.stopped_early, "wall_s": round(wall_s, 2)}
     run.write_json("metrics.json", metrics)

@@ -65,8 +65,6 @@ Shape letters: ``B`` batch, ``L`` window bars, ``N`` assets, ``Cb`` channels per
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import itertools
 import math
 import time
@@ -87,7 +85,7 @@ from feature_nets.gan_judges import GruJudge
 from tradegym.config import from_dict, load_config, read_yaml, to_dict
 from tradegym.data import MarketData
 from tradegym.errors import ConfigError, DataError
-from tradegym.io import atomic_write
+from tradegym.io import write_csv
 from tradegym.runs import RunDir
 
 BARS = ("auto", "close", "ohlcv")
@@ -765,14 +763,8 @@ def _save_state(run: RunDir, name: str, state: dict[str, Any]) -> None:
 
 
 def _write_history(run: RunDir, history: list[dict[str, float]]) -> None:
-    buffer = io.StringIO()
-    if history:
-        # Every key of any row, in first-seen order: a run resumed across versions may have
-        # gained a column (rows without it leave it empty).
-        writer = csv.DictWriter(buffer, list(dict.fromkeys(k for row in history for k in row)))
-        writer.writeheader()
-        writer.writerows(history)
-    atomic_write(run.file("history.csv"), buffer.getvalue())
+    # Columns are every key of any row: a run resumed across versions may have gained one.
+    write_csv(run.file("history.csv"), history)
 
 
 def train_gan(

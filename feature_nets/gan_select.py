@@ -15,8 +15,6 @@ differ by the generator, not by the draw.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ from feature_nets.gan_facts import cut_windows, log_returns
 from feature_nets.gan_judges import return_channels, time_split_judge
 from tradegym.data import MarketData
 from tradegym.errors import ConfigError, DataError
-from tradegym.io import atomic_write
+from tradegym.io import write_csv
 from tradegym.runs import RunDir
 
 
@@ -141,7 +139,7 @@ def select_snapshot(
 
     Returns:
         one row per snapshot: ``iteration`` and ``judge`` (``|accuracy - 0.5|`` on held-out
-        real windows of the split's last block and fresh synthetic ones; lower is better),
+        real windows of the split's interleaved held-out blocks and fresh synthetic ones; lower is better),
         also written to ``selection.csv``.
 
     Raises:
@@ -161,12 +159,8 @@ def select_snapshot(
         model.calibrate(n=512)
         score = judge.score(model, progress=progress, desc=f"select {iteration}")
         rows.append({"iteration": iteration, "judge": round(float(score), 4)})
-        echo(f"snapshot {iteration}: judge {score:.3f} on the training split's last block")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, ["iteration", "judge"])
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write(run.file("selection.csv"), buffer.getvalue())
+        echo(f"snapshot {iteration}: judge {score:.3f} on held-out blocks of the training split")
+    write_csv(run.file("selection.csv"), rows, ["iteration", "judge"])
     best = min(rows, key=lambda row: row["judge"])
     chosen = run.verify(snapshot_name(int(best["iteration"])))
     state = torch.load(chosen, map_location="cpu", weights_only=True)
@@ -233,11 +227,7 @@ def select_runs(
         echo(f"{run.path}: judge {score:.3f} on held-out blocks of the training split")
     rows.sort(key=lambda row: row["judge"])
     if out is not None:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, ["run", "best_iteration", "judge"])
-        writer.writeheader()
-        writer.writerows(rows)
-        atomic_write(Path(out), buffer.getvalue())
+        write_csv(out, rows, ["run", "best_iteration", "judge"])
     return rows
 
 

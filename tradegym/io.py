@@ -7,11 +7,14 @@ process killed mid-write leaves either the old file or the new one, never half.
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -44,6 +47,23 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
     return Path(path)
+
+
+def write_csv(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]],
+              fields: Sequence[str] | None = None) -> Path:
+    """Write ``rows`` as CSV with a header, atomically; return the path.
+
+    ``fields``: the columns, in order (default: every key of any row, first seen first; a
+    row without a column leaves it empty).
+    """
+    rows = list(rows)
+    columns = list(fields) if fields is not None else list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO()
+    if columns:
+        writer = csv.DictWriter(buffer, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return atomic_write(path, buffer.getvalue())
 
 
 def sha256_bytes(data: bytes) -> str:
