@@ -104,8 +104,9 @@ def test_a_source_argument_it_does_not_take_is_a_config_error(tiny_run) -> None:
     assert source_arguments("gan", {"seed": 1}, "a") == {"seed": 1, "run": "a"}
 
 
-def test_the_recurrent_discriminator_pair_products_and_weight_averaging_train_and_resume(tmp_path) -> None:
-    options = ["train.seq_weight=1.0", "train.ema=0.9", "model.critic_pairs=true", "train.facts_weight=20"]
+def test_the_recurrent_discriminator_pair_products_feedback_and_weight_averaging_train_and_resume(tmp_path) -> None:
+    options = ["train.seq_weight=1.0", "train.ema=0.9", "model.critic_pairs=true", "model.feedback=true",
+               "train.facts_weight=20"]
     first = train_gan(overrides=[*TINY, *options], data=make_market(300, 2), run_dir=tmp_path / "r",
                       echo=lambda _: None)
     assert all(0 <= h["seq_accuracy"] <= 1 for h in first.history)
@@ -149,19 +150,27 @@ def test_window_statistics_and_the_facts_loss() -> None:
 
     x = np.random.default_rng(0).normal(size=(40, 32, 3)) * np.array([1.0, 2.0, 0.5])
     stats = window_statistics(torch.from_numpy(x), [0, 2]).numpy()  # 2 channels, 1 pair
-    assert stats.shape == (40, 4 * 2 + 6) and len(WINDOW_STATISTICS) == 10
+    assert stats.shape == (40, 5 * 2 + 8) and len(WINDOW_STATISTICS) == 13
     a, b = x[..., 0], x[..., 2]
+
+    def corr(u, v):
+        return [np.corrcoef(p, q)[0, 1] for p, q in zip(u, v, strict=True)]
+
     assert np.allclose(stats[:, 0], np.log(a.std(axis=1)))
-    assert np.allclose(stats[:, 1], [np.corrcoef(w[1:], w[:-1])[0, 1] for w in a])
-    assert np.allclose(stats[:, 8], [np.corrcoef(u, v)[0, 1] for u, v in zip(a, b, strict=True)])
-    assert np.allclose(stats[:, 9], [np.corrcoef(np.abs(u), np.abs(v))[0, 1] for u, v in zip(a, b, strict=True)])
-    assert np.allclose(stats[:, 11], np.log((b - a).std(axis=1, ddof=1)))
-    assert np.allclose(stats[:, 12], [np.corrcoef(u[:-1], v[1:])[0, 1] for u, v in zip(a, b, strict=True)])
+    assert np.allclose(stats[:, 1], corr(a[:, 1:], a[:, :-1]))
+    assert np.allclose(stats[:, 2], corr(np.abs(a[:, 1:]), np.abs(a[:, :-1])))
+    lags = np.mean([corr(np.abs(a[:, k:]), np.abs(a[:, :-k])) for k in range(2, 6)], axis=0)
+    assert np.allclose(stats[:, 3], lags)
+    assert np.allclose(stats[:, 10], corr(a, b))
+    assert np.allclose(stats[:, 11], corr(np.abs(a), np.abs(b)))
+    assert np.allclose(stats[:, 13], np.log((b - a).std(axis=1, ddof=1)))
+    assert np.allclose(stats[:, 14], corr(a[:, :-1], b[:, 1:]))
+    assert np.allclose(stats[:, 17], corr(np.abs(b[:, :-1]), np.abs(a[:, 1:])))
     exact = torch.sort(torch.from_numpy(stats), dim=0).values
     assert facts_loss(torch.from_numpy(x), exact, [0, 2]).item() < 1e-9
     assert facts_loss(torch.from_numpy(x), exact + 0.25, [0, 2]).item() == pytest.approx(0.25)
     q = statistics_quantiles(x, [0, 2], 40)
-    assert q.shape == (40, 14) and torch.all(q[1:] >= q[:-1])
+    assert q.shape == (40, 18) and torch.all(q[1:] >= q[:-1])
 
 
 def test_judge_selection_reads_the_training_split_only(tmp_path) -> None:
