@@ -1064,11 +1064,12 @@ def train_gan(
         f"done: best.pt is iteration {metrics['best_iteration']} (selected by {t.select}); "
         f"run directory {run.path}"
     )
-    offset = calibrate_mean(run.path)  # of best.pt
+    model = _calibrated(run.path)  # best.pt, its mean offset measured and stored
     echo(
-        f"mean offset of the bars (training sds), removed when sampling: {np.round(offset, 3).tolist()}"
+        "mean offset of the bars (training sds), removed when sampling: "
+        f"{np.round(model.mean_offset, 3).tolist()}"
     )
-    return GanRun(run, load_gan(run.path), history, metrics)
+    return GanRun(run, model, history, metrics)
 
 
 # ---------------------------------------------------------------------- load, and the data source
@@ -1127,12 +1128,18 @@ def calibrate_mean(
     Raises:
         ConfigError: not a GAN run directory.
     """
+    return _calibrated(run_path, n, length, seed).mean_offset.copy()
+
+
+def _calibrated(run_path: str | Path, n: int = 1024, length: int = 256, seed: int = 20261124) -> GanModel:
+    """:func:`calibrate_mean`, returning the loaded model with its offset set."""
     run = RunDir.open(run_path, kind="gan")
     meta = run.read_json("codec.json")
     meta.pop("mean_offset", None)
-    offset = load_gan(run_path).calibrate(n, length, seed)
+    model = load_gan(run_path)
+    offset = model.calibrate(n, length, seed)
     run.write_json("codec.json", {**meta, "mean_offset": offset.tolist()})
-    return offset
+    return model
 
 
 def run_config(run_path: str | Path) -> GanConfig:

@@ -6,7 +6,8 @@
                        [--runs runs] [--run-dir DIR] [--resume RUN_DIR]
     tradegym gan sample RUN_DIR [--bars 2520] [--seed 0] [--out prices.csv] [--plot]
     tradegym gan evaluate RUN_DIR [--seeds 0 1 2] [--controls all|none|a,b] [--out DIR] [--quick]
-    tradegym gan select RUN_DIR RUN_DIR ... [--steps 2000] [--seed 0] [--out selection.csv]
+                          [--threads N]
+    tradegym gan select RUN_DIR RUN_DIR ... [--steps 2000] [--seed 0] [--out selection.csv] [--threads N]
 """
 
 from __future__ import annotations
@@ -51,19 +52,30 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _threads(count: int | None) -> Any:
+    """The torch thread-count context for ``--threads`` (``None``: torch's default)."""
+    from feature_nets.fit import torch_threads
+
+    if count is not None and count < 1:
+        raise ValueError(f"--threads must be >= 1, got {count}")
+    return torch_threads(count)
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from feature_nets.gan_report import evaluate_gan_run
 
     controls = None if args.controls == "all" else [] if args.controls == "none" else [
         c.strip() for c in args.controls.split(",") if c.strip()]
-    evaluate_gan_run(args.run, seeds=tuple(args.seeds), out=args.out, quick=args.quick, controls=controls)
+    with _threads(args.threads):
+        evaluate_gan_run(args.run, seeds=tuple(args.seeds), out=args.out, quick=args.quick, controls=controls)
     return 0
 
 
 def _cmd_select(args: argparse.Namespace) -> int:
     from feature_nets.gan_select import select_runs
 
-    rows = select_runs(args.runs, steps=args.steps, seed=args.seed, out=args.out)
+    with _threads(args.threads):
+        rows = select_runs(args.runs, steps=args.steps, seed=args.seed, out=args.out)
     print("| run | best.pt iteration | judge (training split) |\n|---|---|---|")
     for row in rows:
         print(f"| {row['run']} | {row['best_iteration']} | {row['judge']:.3f} |")
@@ -114,6 +126,10 @@ def add_gan_parser(commands: Any) -> None:
     evaluate.add_argument(
         "--quick", action="store_true", help="small judge budgets (a smoke test, not a result)"
     )
+    evaluate.add_argument(
+        "--threads", type=int, default=None,
+        help="torch CPU threads (default: torch's, all cores); use 1 per job when running several at once",
+    )
     evaluate.set_defaults(func=_cmd_evaluate)
 
     select = actions.add_parser(
@@ -123,4 +139,8 @@ def add_gan_parser(commands: Any) -> None:
     select.add_argument("--steps", type=int, default=2000, help="Adam steps per judge (default: %(default)s)")
     select.add_argument("--seed", type=int, default=0, help="judge seed, the same for every run")
     select.add_argument("--out", default=None, help="CSV path for the table")
+    select.add_argument(
+        "--threads", type=int, default=None,
+        help="torch CPU threads (default: torch's, all cores); use 1 per job when running several at once",
+    )
     select.set_defaults(func=_cmd_select)

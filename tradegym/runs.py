@@ -35,6 +35,13 @@ from tradegym.errors import CacheError, ConfigError
 from tradegym.io import atomic_path, atomic_write, sha256_file
 
 MARKER = "run.json"
+_WRITERS = {
+    "agent": "tradegym train",
+    "forecaster": "tradegym forecast train",
+    "autoencoder": "tradegym autoencoder train",
+    "gan": "tradegym gan train",
+}
+"""The command that writes each kind of run, named in errors about a wrong folder."""
 _CHECKPOINT = re.compile(r"step_(\d+)\.zip$")
 
 
@@ -86,9 +93,10 @@ class RunDir:
             ConfigError: the path is missing, or is not a tradegym run (of ``kind``).
         """
         target = Path(path)
+        writer = f"'{_WRITERS.get(kind or '', 'tradegym train')}'"
         if target.is_file():
             raise ConfigError(
-                f"{target} is a file, not a run directory; pass the folder 'tradegym train' wrote "
+                f"{target} is a file, not a run directory; pass the folder {writer} wrote "
                 "(models load from run directories, where their hashes are checked)"
             )
         if not target.is_dir():
@@ -97,7 +105,7 @@ class RunDir:
         if not marker.is_file():
             raise ConfigError(
                 f"{target} is not a tradegym run directory (no {MARKER}); "
-                "pass a folder written by 'tradegym train'"
+                f"pass a folder written by {writer}"
             )
         run = cls(target)
         info = run.read_json(MARKER)

@@ -221,8 +221,10 @@ def test_select_runs_ranks_runs_of_one_training_split_and_reads_only_it(tiny_run
     with pytest.raises(ConfigError, match="steps must be"):
         select_runs(runs, steps=0, data=market)
     # The CLI loads the config's source (us_indices), which is not what these runs learned.
-    assert main(["gan", "select", str(tiny_run.run.path), "--steps", "5"]) == 2
+    assert main(["gan", "select", str(tiny_run.run.path), "--steps", "5", "--threads", "1"]) == 2
     assert "no longer matches" in capsys.readouterr().err
+    assert main(["gan", "select", str(tiny_run.run.path), "--threads", "0"]) == 2
+    assert "--threads must be >= 1" in capsys.readouterr().err
 
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path) -> None:
@@ -285,7 +287,8 @@ def test_cli_train_and_sample(tmp_path, capsys) -> None:
 
 def test_cli_sample_of_a_folder_that_is_not_a_run_exits_2(tmp_path, capsys) -> None:
     assert main(["gan", "sample", str(tmp_path)]) == 2
-    assert "is not a tradegym run directory" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not a tradegym run directory" in err and "tradegym gan train" in err
 
 
 def test_a_partial_data_section_keeps_the_gan_default_source() -> None:
@@ -321,6 +324,9 @@ def test_training_calibrates_the_mean_of_generated_bars(tiny_run) -> None:
     before = np.abs(raw.sample_channels(512, 64, seed=11).mean(axis=(0, 1))).max()
     after = np.abs(x.mean(axis=(0, 1))).max()
     assert after < 0.1 and (after < before or before < 0.1)
+    # the model train_gan returns is the stored one, offset included
+    assert np.allclose(tiny_run.model.mean_offset, codec["mean_offset"])
+    assert np.allclose(tiny_run.model.sample_channels(4, 8, seed=3), load_gan(tiny_run.run.path).sample_channels(4, 8, seed=3))
 
 
 def test_an_agent_trains_on_gan_paths_and_backtests_on_real_data(tiny_run, tmp_path) -> None:
