@@ -13,7 +13,7 @@ the data they learned from, not of what they see.
 
     python benchmarks/gan_str.py --gan runs/gan_us_indices-... [--seeds 0 1 2] [--timesteps 20000]
 
-The table goes to the ``<!-- str -->`` section of ``benchmarks/GAN.md``.
+The table goes to the ``<!-- str -->`` section of ``benchmarks/GAN.md`` (``--section`` for another).
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ def main() -> None:
     )
     parser.add_argument("--config", default="ppo_lstm")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
+    parser.add_argument("--section", default="str", help="section of GAN.md to write (default: %(default)s)")
+    parser.add_argument("--title", default="", help="appended to the heading, e.g. which generator")
     args = parser.parse_args()
 
     common = [
@@ -108,9 +110,10 @@ def main() -> None:
     for name, value in baselines.items():
         lines.append(f"{name:<24}{value:>9.2f}")
     lines += [f"  {t}" for t in timing] + ["```"]
-    text = "## Train on synthetic, test on real\n\nWritten by `benchmarks/gan_str.py`.\n\n" + "\n".join(lines)
+    text = (f"## Train on synthetic, test on real{args.title}\n\nWritten by `benchmarks/gan_str.py`.\n\n"
+            + "\n".join(lines))
     print(text)
-    write_section("str", text)
+    write_section(args.section, text)
 
 
 if __name__ == "__main__":

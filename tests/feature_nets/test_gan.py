@@ -297,6 +297,31 @@ def test_a_partial_data_section_keeps_the_gan_default_source() -> None:
     assert load_gan_config(None, ["data.train=0.5"]).data.source == "us_indices"
 
 
+def test_the_benchmark_config_is_the_fourth_round_configuration() -> None:
+    """benchmarks/gan_us_indices.yaml loads, passes its checks and is what GAN.md measured."""
+    from pathlib import Path
+
+    from feature_nets.gan import load_gan_config
+
+    cfg = load_gan_config(Path(__file__).parents[2] / "benchmarks" / "gan_us_indices.yaml")
+    assert cfg.model.feedback and cfg.train.facts_weight == 20 and cfg.train.iterations == 2500
+    assert cfg.data.source == "us_indices" and cfg.model.bars == "close"
+
+
+def test_the_committed_generator_loads_and_is_a_data_source() -> None:
+    """docs/gan/us_indices_generator: the benchmark's seed-0 generator, hashes checked on load."""
+    from pathlib import Path
+
+    run = Path(__file__).parents[2] / "docs" / "gan" / "us_indices_generator"
+    model = load_gan(run)
+    assert model.generator.feedback and model.symbols == ("SP500", "NASDAQ")
+    x = model.sample_returns(8, 64, seed=0)
+    assert x.shape == (8, 64, 2) and np.isfinite(x).all()
+    assert 0.003 < x.std() < 0.03  # daily index returns, not standardised units
+    market = load("gan", run=str(run), n_bars=300, seed=1)
+    assert market.symbols == ("SP500", "NASDAQ") and len(market.dates) == 300
+
+
 def test_cli_evaluate_quick_writes_tables_and_plots(tmp_path, capsys) -> None:
     run = tmp_path / "run"
     data = ["--data", "gbm", "--set", "data.kwargs={n_assets: 2, n_bars: 1500, seed: 0}"]
