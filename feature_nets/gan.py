@@ -533,8 +533,6 @@ WINDOW_STATISTICS = (
     "corr", "corr_abs", "log_sd_ratio", "log_sd_spread",  # per pair
     "lead_lag", "lag_lead", "lead_lag_abs", "lag_lead_abs",
 )
-N_ASSET_STATISTICS = 5
-"""The first five names of ``WINDOW_STATISTICS`` are per asset, the rest per pair."""
 
 
 def window_statistics(x: Tensor, cols: Sequence[int]) -> Tensor:

@@ -85,6 +85,13 @@ def _cmd_select(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_threads(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threads", type=int, default=None,
+        help="torch CPU threads (default: torch's, all cores); use 1 per job when running several at once",
+    )
+
+
 def add_gan_parser(commands: Any) -> None:
     """Register ``gan train|sample|evaluate|select`` on the ``tradegym`` sub-command parser."""
     gan = commands.add_parser("gan", help="train GAN market generators, sample markets, evaluate them")
@@ -126,10 +133,7 @@ def add_gan_parser(commands: Any) -> None:
     evaluate.add_argument(
         "--quick", action="store_true", help="small judge budgets (a smoke test, not a result)"
     )
-    evaluate.add_argument(
-        "--threads", type=int, default=None,
-        help="torch CPU threads (default: torch's, all cores); use 1 per job when running several at once",
-    )
+    _add_threads(evaluate)
     evaluate.set_defaults(func=_cmd_evaluate)
 
     select = actions.add_parser(
@@ -139,8 +143,5 @@ def add_gan_parser(commands: Any) -> None:
     select.add_argument("--steps", type=int, default=2000, help="Adam steps per judge (default: %(default)s)")
     select.add_argument("--seed", type=int, default=0, help="judge seed, the same for every run")
     select.add_argument("--out", default=None, help="CSV path for the table")
-    select.add_argument(
-        "--threads", type=int, default=None,
-        help="torch CPU threads (default: torch's, all cores); use 1 per job when running several at once",
-    )
+    _add_threads(select)
     select.set_defaults(func=_cmd_select)
