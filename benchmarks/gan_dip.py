@@ -18,8 +18,9 @@ from pathlib import Path
 
 import _sections
 import numpy as np
+import torch
 
-from feature_nets.gan import load_gan
+from feature_nets.gan import load_gan, row_corr
 from feature_nets.gan_judges import judge_windows, time_split
 from tradegym.data import load
 
@@ -28,21 +29,16 @@ INTRO = "# GAN benchmarks\n\nWritten by `benchmarks/gan_*.py`.\n"
 WINDOW = 64
 
 
-def _corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise correlation of two ``(B, L)`` arrays: ``(B,)``."""
-    a = a - a.mean(axis=1, keepdims=True)
-    b = b - b.mean(axis=1, keepdims=True)
-    return (a * b).mean(axis=1) / (a.std(axis=1) * b.std(axis=1) + 1e-12)
-
-
 def dip_statistics(windows: np.ndarray) -> list[float]:
     """``(B, L, 2)`` windows -> mean over windows of: ACF of ``|r|`` at lags 1, 2, 3 for each
     asset, then ``corr(|r_0[t]|, |r_1[t+1]|)`` and ``corr(|r_1[t]|, |r_0[t+1]|)``."""
-    a = np.abs(windows)
-    n = a.shape[1]
-    out = [float(_corr(a[:, : n - k, j], a[:, k:, j]).mean()) for j in (0, 1) for k in (1, 2, 3)]
-    out += [float(_corr(a[:, :-1, 0], a[:, 1:, 1]).mean()), float(_corr(a[:, :-1, 1], a[:, 1:, 0]).mean())]
-    return out
+    a = torch.from_numpy(np.abs(windows))
+
+    def mean_corr(x: torch.Tensor, y: torch.Tensor) -> float:
+        return float(row_corr(x, y).mean())
+
+    out = [mean_corr(a[:, :-k, j], a[:, k:, j]) for j in (0, 1) for k in (1, 2, 3)]
+    return out + [mean_corr(a[:, :-1, 0], a[:, 1:, 1]), mean_corr(a[:, :-1, 1], a[:, 1:, 0])]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
     train = load("us_indices").split(0.7, 0.15).train
     r = np.diff(np.log(train.close), axis=0)
-    real_train, real_later = judge_windows(r, time_split(len(r), WINDOW, train_fraction=0.75), WINDOW)
+    real_train, real_later = judge_windows(r, time_split(len(r), WINDOW), WINDOW)
     rows = [("real, judge's training windows", dip_statistics(real_train)),
             ("real, its later in-sample test windows", dip_statistics(real_later))]
     for name, run in zip(names, args.runs, strict=True):

@@ -522,7 +522,7 @@ def _with_abs(x: Tensor) -> Tensor:
     return torch.cat([x, x.abs()], dim=2)
 
 
-def _corr(a: Tensor, b: Tensor) -> Tensor:
+def row_corr(a: Tensor, b: Tensor) -> Tensor:
     """Correlation over dim 1 of ``(B, L)`` tensors: ``(B,)``."""
     a, b = a - a.mean(dim=1, keepdim=True), b - b.mean(dim=1, keepdim=True)
     return (a * b).mean(dim=1) / torch.sqrt((a**2).mean(dim=1) * (b**2).mean(dim=1) + 1e-12)
@@ -554,22 +554,22 @@ def window_statistics(x: Tensor, cols: Sequence[int]) -> Tensor:
         var = (dev**2).mean(dim=1) + 1e-12
         stats += [
             0.5 * torch.log(var),
-            _corr(a[:, 1:], a[:, :-1]),
-            _corr(a[:, 1:].abs(), a[:, :-1].abs()),
-            torch.stack([_corr(a[:, k:].abs(), a[:, :-k].abs()) for k in range(2, 6)]).mean(dim=0),
+            row_corr(a[:, 1:], a[:, :-1]),
+            row_corr(a[:, 1:].abs(), a[:, :-1].abs()),
+            torch.stack([row_corr(a[:, k:].abs(), a[:, :-k].abs()) for k in range(2, 6)]).mean(dim=0),
             torch.log((dev**4).mean(dim=1) / var**2),
         ]
     for i, j in itertools.combinations(cols, 2):
         a, b = x[..., i], x[..., j]
         stats += [
-            _corr(a, b),
-            _corr(a.abs(), b.abs()),
+            row_corr(a, b),
+            row_corr(a.abs(), b.abs()),
             0.5 * torch.log((a.var(dim=1) + 1e-12) / (b.var(dim=1) + 1e-12)),
             0.5 * torch.log((b - a).var(dim=1) + 1e-12),
-            _corr(a[:, :-1], b[:, 1:]),
-            _corr(b[:, :-1], a[:, 1:]),
-            _corr(a[:, :-1].abs(), b[:, 1:].abs()),
-            _corr(b[:, :-1].abs(), a[:, 1:].abs()),
+            row_corr(a[:, :-1], b[:, 1:]),
+            row_corr(b[:, :-1], a[:, 1:]),
+            row_corr(a[:, :-1].abs(), b[:, 1:].abs()),
+            row_corr(b[:, :-1].abs(), a[:, 1:].abs()),
         ]
     return torch.stack(stats, dim=1)
 
