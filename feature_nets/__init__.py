@@ -3,3 +3,7 @@
 Encoders, SB3 extractors, forecasters, autoencoders and the compressed observations they give
 agents. Nothing here is imported by ``tradegym``; see ARCHITECTURE.md for the layering.
 """
+
+from feature_nets import _moved
+
+_moved.install()

@@ -1,0 +1,51 @@
+"""Old import paths of modules that moved into a wing, kept importable.
+
+``import feature_nets.gan_eval`` (the flat layout before the wings) still works and gives
+the module at its new home, the same object, so pickles, ``module:attr`` strings in old
+configs and users' imports keep resolving. Add a line here when a module moves; never
+put code under an old name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+MOVED: dict[str, str] = {
+    # gan wing
+    # forecast and autoencoder wings
+}
+"""Old module path -> new module path."""
+
+
+class _AliasLoader(importlib.abc.Loader):
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def create_module(self, spec: Any) -> ModuleType:
+        module = importlib.import_module(self.target)
+        self.spec = module.__spec__
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        """Nothing to run (the module ran at its new home); undo the import system's relabel."""
+        module.__spec__ = self.spec
+
+
+class _AliasFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: Any = None) -> Any:
+        new = MOVED.get(fullname)
+        if new is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, _AliasLoader(new))
+
+
+def install() -> None:
+    """Put the alias finder on ``sys.meta_path`` once."""
+    if not any(isinstance(f, _AliasFinder) for f in sys.meta_path):
+        sys.meta_path.append(_AliasFinder())
