@@ -12,32 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from tradegym.config import from_dict, load_config, read_yaml, to_dict
+from tradegym.data.config import DataConfig
 from tradegym.errors import ConfigError
 from tradegym.registry import suggest
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 """The shipped configs (package data: installed with the package)."""
-
-
-@dataclass
-class DataConfig:
-    """Which market, and how it is split by date."""
-
-    source: str = "sp500_stocks"
-    """A source name, ``csv:PATH``-style spec or ``module:function`` (see tradegym.data)."""
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    """Passed to the source (``n_assets`` for synthetic markets, ``path`` for files...)."""
-    run: str | None = None
-    """A trained model's run directory, for sources sampled from one: ``{source: gan, run: DIR}``
-    (the same as ``kwargs: {run: DIR}``)."""
-    start: str | None = None
-    end: str | None = None
-    symbols: list[str] | None = None
-    train: float | str = 0.7
-    """Fraction of rows for training, or its last date; validation picks the best model;
-    test is never seen."""
-    val: float | str = 0.15
-    """Fraction of rows for validation, or its last date (walk-forward folds use dates)."""
 
 
 @dataclass

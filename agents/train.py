@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import RunConfig, load_run_config
-from tradegym.data import MarketData, load, load_spec, source_arguments
+from tradegym.data import MarketData
+from tradegym.data.config import describe_data
+from tradegym.data.config import load_data as load_configured_data
 from tradegym.data.market import Split
 from tradegym.errors import ConfigError
-from tradegym.runs import RunDir
+from tradegym.runs import RunDir, finish_run, open_run, start_run
 
 
 @dataclass
@@ -32,34 +34,8 @@ class TrainResult:
 
 
 def load_data(config: RunConfig) -> tuple[MarketData, Split]:
-    """Load the configured market and split it by date into train / val / test."""
-    cfg = config.data
-    name, sep, _ = cfg.source.partition(":")
-    kwargs = source_arguments(cfg.source, cfg.kwargs, cfg.run)
-    if kwargs and sep and name in ("csv", "parquet", "yahoo"):
-        raise ConfigError("data.kwargs cannot be combined with a 'csv:PATH'-style source")
-    if kwargs:
-        data = load(cfg.source, start=cfg.start, end=cfg.end, symbols=cfg.symbols, **kwargs)
-    else:
-        data = load_spec(cfg.source)
-        if cfg.start or cfg.end:
-            data = data.between(cfg.start, cfg.end)
-        if cfg.symbols:
-            data = data.select(cfg.symbols)
-    return data, data.split(cfg.train, cfg.val, min_rows=config.env.window_bars + 2)
-
-
-def describe_data(data: MarketData, split: Split) -> dict[str, Any]:
-    """Provenance and fingerprints of the market and each split, for ``data.json``."""
-    parts = {
-        part: {"start": str(d.dates[0].date()), "end": str(d.dates[-1].date()), "rows": d.n_bars,
-               "fingerprint": d.fingerprint()}
-        for part, d in zip(("train", "val", "test"), split, strict=True)
-    }
-    return {"description": data.describe(), "symbols": list(data.symbols),
-            "fields": list(data.fields), "fingerprint": data.fingerprint(),
-            "meta": {k: v for k, v in data.meta.items() if isinstance(v, (str, int, float))},
-            "splits": parts}
+    """The run's market split by date into train / val / test, each part long enough for its window."""
+    return load_configured_data(config.data, min_rows=config.env.window_bars + 2)
 
 
 VEC_ENVS = ("auto", "vector", "dummy", "subproc")
@@ -156,31 +132,29 @@ def train(
     from agents.callbacks import CheckpointCallback, ValidationCallback, save_model
     from agents.factory import load_model, make_model
 
-    # 1. config and run directory
+    # 1. config (a resumed run's own) and data, split by date; the test split is never touched
+    #    here. Nothing is written until both are known good.
     if resume is not None:
         if config is not None:
             raise ConfigError("pass either a config or --resume RUN_DIR, not both")
-        run = RunDir.open(resume, kind="agent")
-        cfg = load_run_config(run.file("config.yaml"), overrides)
+        resumed = open_run(resume, "agent")
+        cfg = load_run_config(resumed.file("config.yaml"), overrides)
     else:
+        resumed = None
         cfg = config if isinstance(config, RunConfig) else load_run_config(config or "ppo_lstm", overrides)
-        run = RunDir.create(runs_root, cfg.name, kind="agent", path=run_dir)
-    run.write_yaml("config.yaml", cfg.to_dict())
-    set_random_seed(cfg.train.seed)
     if cfg.train.torch_threads < 0:
         raise ConfigError(
             f"train.torch_threads must be >= 0 (0: torch's default), got {cfg.train.torch_threads}")
+    set_random_seed(cfg.train.seed)
     if cfg.train.torch_threads:
         import torch
 
         torch.set_num_threads(cfg.train.torch_threads)
-
-    # 2. data, split by date; the test split is never touched here
     data, split = load_data(cfg)
-    described = describe_data(data, split)
-    if resume is not None and run.read_json("data.json")["fingerprint"] != described["fingerprint"]:
-        raise ConfigError(f"the data of {run.path} changed since the run began (fingerprint differs)")
-    run.write_json("data.json", described)
+
+    # 2. the run directory: new, or the resumed one after checking its data
+    run = start_run("agent", cfg.name, config=cfg.to_dict(), data=describe_data(data, split),
+                    runs_root=runs_root, run_dir=run_dir, resume=resumed, echo=echo)
 
     # 3. environments: training on the train split, validation backtests on the val split
     vec_env = make_vec_env(cfg, split.train)
@@ -191,8 +165,6 @@ def train(
         checkpoints = run.checkpoints()
         if not checkpoints:
             raise ConfigError(f"{run.path} has no checkpoint to resume from")
-        for stale in run.remove_stale_temps():
-            echo(f"removed {stale} (a write interrupted when the run stopped)")
         step, path = run.latest_valid_checkpoint(echo)
         model = load_model(cfg.agent.algo, path, env=vec_env, device=cfg.train.device)
         if tb is not None:
@@ -239,8 +211,7 @@ def train(
         "best_val_sharpe": validation.best_sharpe if validation.rows else None,
         "final_val": final, "device": str(model.device),
     }
-    run.write_json("metrics.json", metrics)
-    run.update_marker(status="interrupted" if interrupted else "finished")
+    finish_run(run, metrics, interrupted=interrupted)
     vec_env.close()
     if interrupted:
         echo(f"stopped at step {model.num_timesteps}; resume with: tradegym train --resume {run.path}")

@@ -238,3 +238,79 @@ class RunDir:
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.path)!r})"
+
+
+# ---------------------------------------------------------------------- the lifecycle
+# Every trainer (agents, forecasters, the autoencoder, the GAN) runs the same steps:
+#   run = open_run(RUN, kind)              on --resume: the run's own config.yaml is read next
+#   ...config and data are loaded and validated: nothing is written yet...
+#   run = start_run(kind, ..., resume=run) creates the folder, or checks the data and cleans up
+#   ...train, saving artifacts and checkpoints through the RunDir...
+#   finish_run(run, metrics)
+
+
+def open_run(path: str | Path, kind: str) -> RunDir:
+    """Open a run of ``kind`` to resume it (its ``config.yaml`` is read before the data).
+
+    Raises:
+        ConfigError: not a tradegym run directory of ``kind``.
+    """
+    return RunDir.open(path, kind=kind)
+
+
+def start_run(
+    kind: str,
+    name: str,
+    *,
+    config: Any,
+    data: dict[str, Any],
+    runs_root: str | Path = "runs",
+    run_dir: str | Path | None = None,
+    resume: RunDir | None = None,
+    echo: Callable[[str], Any] = print,
+    **marker: Any,
+) -> RunDir:
+    """Create a new run directory, or take up ``resume``, once config and data are known good.
+
+    A new run is made only now, after the config and the data loaded without error, so a
+    command that fails on its input leaves no half-made run directory. A resumed run must
+    see the same data (fingerprint in ``data.json``); temporary files a killed writer left
+    behind are removed.
+
+    Args:
+        kind: the run kind (``agent``, ``forecaster``, ``autoencoder``, ``gan``).
+        name: the new directory's name stem (``runs_root/name-YYYYmmdd-HHMMSS``).
+        config: the resolved config as plain data, written to ``config.yaml``.
+        data: the data description from :func:`tradegym.data.config.describe_data`.
+        runs_root: where new runs are made.
+        run_dir: an exact new run directory instead.
+        resume: the run being resumed (from :func:`open_run`), or None for a new run.
+        echo: where notes on cleaned-up files go.
+        **marker: fields for ``run.json`` (with ``status="training"``).
+
+    Raises:
+        ConfigError: ``run_dir`` exists and is not empty, or the data of ``resume`` changed.
+    """
+    if resume is None:
+        run = RunDir.create(runs_root, name, kind=kind, path=run_dir)
+    else:
+        run = resume
+        if run.read_json("data.json").get("fingerprint") != data["fingerprint"]:
+            raise ConfigError(
+                f"the data of {run.path} changed since the run began (fingerprint differs); "
+                "start a new run instead of resuming"
+            )
+        for stale in run.remove_stale_temps():
+            echo(f"removed {stale} (a write interrupted when the run stopped)")
+    run.write_yaml("config.yaml", config)
+    run.write_json("data.json", data)
+    run.update_marker(status="training", **marker)
+    return run
+
+
+def finish_run(run: RunDir, metrics: dict[str, Any] | None, *, interrupted: bool = False,
+               **marker: Any) -> None:
+    """Write ``metrics.json`` (when given) and mark the run finished or interrupted."""
+    if metrics is not None:
+        run.write_json("metrics.json", metrics)
+    run.update_marker(status="interrupted" if interrupted else "finished", **marker)

@@ -71,6 +71,11 @@ def canonical_field(column: str, where: str = "") -> str:
     )
 
 
+DEFAULT_SPLIT: tuple[float, float] = (0.7, 0.15)
+"""Train and validation fractions of rows (the test part is the rest, 15 %): the one default
+of :meth:`MarketData.split`, every config's ``data.train``/``data.val`` and the CLI's ``--split``."""
+
+
 class Split(NamedTuple):
     """Chronological train / validation / test parts of one market."""
 
@@ -361,7 +366,8 @@ class MarketData:
         )
 
     def split(
-        self, train: float | Any = 0.7, val: float | Any = 0.15, *, min_rows: int = 2
+        self, train: float | Any = DEFAULT_SPLIT[0], val: float | Any = DEFAULT_SPLIT[1], *,
+        min_rows: int = 2,
     ) -> Split:
         """Chronological train / val / test split.
 

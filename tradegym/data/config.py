@@ -1,0 +1,107 @@
+"""The one data contract every trainer shares: which market, and how it is split by date.
+
+Agents, forecasters, the autoencoder and the GAN all describe their market with
+:class:`DataConfig`, load it with :func:`load_data` into ``(MarketData, Split)`` and record
+it in their run's ``data.json`` with :func:`describe_data`, so a run of any kind says the
+same things about its data and resumes only on the same data.
+
+>>> from tradegym.data.config import DataConfig, load_data
+>>> data, split = load_data(DataConfig(source="gbm", kwargs={"n_bars": 200, "n_assets": 2}))
+>>> [part.n_bars for part in split]
+[140, 30, 30]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradegym.data import DEFAULT_SOURCE, load, load_spec, source_arguments
+from tradegym.data.market import DEFAULT_SPLIT, MarketData, Split
+from tradegym.errors import ConfigError
+
+SPEC_SOURCES = ("csv", "parquet", "yahoo")
+"""Sources whose argument can ride in the spec itself (``csv:PATH``)."""
+
+
+@dataclass
+class DataConfig:
+    """Which market, and how it is split by date into train / validation / test."""
+
+    source: str = DEFAULT_SOURCE
+    """A source name, ``csv:PATH``-style spec or ``module:function`` (see :mod:`tradegym.data`)."""
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    """Passed to the source (``n_assets`` for synthetic markets, ``path`` for files...)."""
+    run: str | None = None
+    """A trained model's run directory, for sources sampled from one: ``{source: gan, run: DIR}``
+    (the same as ``kwargs: {run: DIR}``)."""
+    start: str | None = None
+    """First date kept (inclusive); None keeps the source's first."""
+    end: str | None = None
+    """Last date kept (inclusive); None keeps the source's last."""
+    symbols: list[str] | None = None
+    """A subset of the source's symbols, in the order wanted; None keeps all."""
+    train: float | str = DEFAULT_SPLIT[0]
+    """Fraction of rows for training, or its last date; validation picks the best model;
+    test is never seen."""
+    val: float | str = DEFAULT_SPLIT[1]
+    """Fraction of rows for validation, or its last date (walk-forward folds use dates)."""
+
+
+def load_market(cfg: DataConfig) -> MarketData:
+    """The configured market, restricted to its dates and symbols (not split).
+
+    Raises:
+        ConfigError: unknown source, or ``kwargs`` next to a ``csv:PATH``-style spec.
+        DataError: the source's data is invalid or the filters leave nothing.
+    """
+    name, sep, _ = cfg.source.partition(":")
+    kwargs = source_arguments(cfg.source, cfg.kwargs, cfg.run)
+    if kwargs and sep and name in SPEC_SOURCES:
+        raise ConfigError("data.kwargs cannot be combined with a 'csv:PATH'-style source")
+    if kwargs:
+        return load(cfg.source, start=cfg.start, end=cfg.end, symbols=cfg.symbols, **kwargs)
+    data = load_spec(cfg.source)
+    if cfg.start or cfg.end:
+        data = data.between(cfg.start, cfg.end)
+    return data.select(cfg.symbols) if cfg.symbols else data
+
+
+def load_data(cfg: DataConfig, *, min_rows: int = 2) -> tuple[MarketData, Split]:
+    """The configured market and its chronological split.
+
+    Args:
+        cfg: the data section of a config.
+        min_rows: each part must keep at least this many rows (a model's window + 2).
+
+    Raises:
+        ConfigError: as :func:`load_market`.
+        DataError: as :func:`load_market`, or a part shorter than ``min_rows``.
+    """
+    data = load_market(cfg)
+    return data, data.split(cfg.train, cfg.val, min_rows=min_rows)
+
+
+def describe_data(data: MarketData, split: Split, samples: tuple[int | None, ...] | None = None
+                  ) -> dict[str, Any]:
+    """Provenance and content fingerprints of a market and each split, for ``data.json``.
+
+    Args:
+        data: the whole market.
+        split: its train / val / test parts.
+        samples: optional number of training samples (windows) per part, recorded as
+            ``splits.PART.samples``.
+    """
+    parts = {}
+    for i, (part, d) in enumerate(zip(("train", "val", "test"), split, strict=True)):
+        parts[part] = {"start": str(d.dates[0].date()), "end": str(d.dates[-1].date()),
+                       "rows": d.n_bars, "fingerprint": d.fingerprint()}
+        if samples is not None:
+            parts[part]["samples"] = samples[i]
+    return {"description": data.describe(), "symbols": list(data.symbols),
+            "fields": list(data.fields), "fingerprint": data.fingerprint(),
+            "meta": {k: v for k, v in data.meta.items() if isinstance(v, (str, int, float))},
+            "splits": parts}
+
+
+__all__ = ["DEFAULT_SPLIT", "DataConfig", "describe_data", "load_data", "load_market"]
