@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tradegym.config import from_dict, load_config, read_yaml, to_dict
+from tradegym.config import from_dict, load_config, to_dict
 from tradegym.data.config import DataConfig
-from tradegym.errors import ConfigError
-from tradegym.registry import suggest
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 """The shipped configs (package data: installed with the package)."""
@@ -118,20 +116,7 @@ def load_run_config(source: str | Path | dict[str, Any], overrides: list[str] | 
         ConfigError: unknown shipped name or path (with a suggestion), invalid YAML,
             unknown keys, wrong types.
     """
-    if isinstance(source, dict):
-        return load_config(RunConfig, source, overrides)
-    path = Path(source)
-    if not path.suffix and not path.exists():
-        names = shipped_configs()
-        if str(source) not in names:
-            raise ConfigError(
-                f"unknown config {str(source)!r}.{suggest(str(source), names)} "
-                f"Shipped: {', '.join(names)}; or pass a YAML path"
-            )
-        path = CONFIG_DIR / f"{source}.yaml"
-    data = read_yaml(path)
-    data.setdefault("name", path.stem)
-    return load_config(RunConfig, data, overrides)
+    return load_config(RunConfig, source, overrides, shipped=CONFIG_DIR)
 
 
 __all__ = ["AgentConfig", "DataConfig", "EnvConfig", "RunConfig", "TrainConfig",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import CONFIG_DIR, RunConfig, load_run_config
-from tradegym.config import load_config, read_yaml
+from tradegym.config import load_config
 from tradegym.errors import ConfigError
 from tradegym.registry import suggest
 
@@ -148,21 +148,13 @@ def load_sweep_config(source: str | Path | Mapping[str, Any],
     Raises:
         ConfigError: unknown name or key (with a suggestion), bad space, search or metric.
     """
-    if isinstance(source, Mapping):
-        return load_config(SweepConfig, source, overrides)
-    path = Path(source)
-    if not path.suffix and not path.exists():
-        names = sorted(p.stem for p in SWEEP_DIR.glob("*.yaml"))
-        if str(source) not in names:
-            raise ConfigError(f"unknown sweep {str(source)!r}.{suggest(str(source), names)} "
-                              f"Shipped: {', '.join(names)}; or pass a YAML path")
-        path = SWEEP_DIR / f"{source}.yaml"
-    data = read_yaml(path)
-    data.setdefault("name", path.stem)
-    base = data.get("base")
-    if isinstance(base, str) and Path(base).suffix and (path.parent / base).is_file():
-        data["base"] = str(path.parent / base)
-    return load_config(SweepConfig, data, overrides)
+    cfg = load_config(SweepConfig, source, overrides, shipped=SWEEP_DIR, what="sweep")
+    if not isinstance(source, Mapping):
+        # A relative base path is read next to the sweep file that names it.
+        path = Path(source) if Path(source).suffix else SWEEP_DIR / f"{source}.yaml"
+        if Path(cfg.base).suffix and (path.parent / cfg.base).is_file():
+            cfg.base = str(path.parent / cfg.base)
+    return cfg
 
 
 def trial_config(cfg: SweepConfig, params: Mapping[str, Any], seed: int,

@@ -115,11 +115,46 @@ def to_dict(obj: Any) -> dict[str, Any]:
 
 
 def load_config(
-    cls: type[T], source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()
+    cls: type[T],
+    source: str | Path | Mapping[str, Any] | None = None,
+    overrides: Sequence[str] = (),
+    *,
+    shipped: Path | None = None,
+    what: str = "config",
 ) -> T:
-    """Load ``cls`` from a YAML path or a mapping, with ``a.b=value`` overrides."""
-    data = read_yaml(source) if isinstance(source, (str, Path)) else dict(source)
-    return from_dict(cls, apply_overrides(data, overrides))
+    """The one config loader: a YAML path, a shipped name or a mapping, overrides, then checks.
+
+    Args:
+        cls: the config dataclass; its ``check()`` method, if it has one, runs last.
+        source: a YAML path, a mapping, None (all defaults), or, with ``shipped``, the name
+            of a YAML file in that folder.
+        overrides: ``a.b=value`` strings.
+        shipped: a folder of shipped YAML configs; a config read from a file there or from
+            a path then takes its ``name`` from the file's stem unless it sets one.
+        what: what the config is, in errors (``config``, ``sweep``).
+
+    Raises:
+        ConfigError: unknown shipped name or missing file (with a suggestion), invalid YAML,
+            unknown keys, wrong types, or a value ``check()`` rejects.
+    """
+    if source is None or isinstance(source, Mapping):
+        data = dict(source or {})
+    else:
+        path = Path(source)
+        if shipped is not None and not path.suffix and not path.exists():
+            names = sorted(p.stem for p in shipped.glob("*.yaml"))
+            if str(source) not in names:
+                raise ConfigError(f"unknown {what} {str(source)!r}.{suggest(str(source), names)} "
+                                  f"Shipped: {', '.join(names)}; or pass a YAML path")
+            path = shipped / f"{source}.yaml"
+        data = read_yaml(path)
+        if shipped is not None:
+            data.setdefault("name", path.stem)
+    cfg = from_dict(cls, apply_overrides(data, overrides))
+    check = getattr(cfg, "check", None)
+    if callable(check):
+        check()
+    return cfg
 
 
 def _coerce(annotation: Any, value: Any, where: str) -> Any:
