@@ -13,7 +13,9 @@ STAMP := $(VENV)/.tradegym-installed
 demo: $(STAMP)
 	$(BIN)/tradegym demo
 
+# mypy checks layer 1 (tradegym/, settings in pyproject.toml), then the suite runs.
 test: $(STAMP)
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 # The benchmark suite (a few minutes; installs its peers into benchmarks/.peers once).

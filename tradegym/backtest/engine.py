@@ -145,9 +145,9 @@ def backtest(
     # Policies step the env as made (observation wrappers such as a forecast feature or a
     # compressed state included); baselines trade on the unwrapped env's weights directly.
     wrapped = make(env_id, data=data, start="first", **kwargs)
-    env = wrapped.unwrapped
+    env: Any = wrapped.unwrapped  # a PortfolioEnv or a user's env with its interface
     obs, info = wrapped.reset(options={"start": _start_index(env, start)})
-    chooser = getattr(policy, "target_weights", None)
+    chooser: Any = getattr(policy, "target_weights", None)
     predictor = None if callable(chooser) else as_policy(policy)
     dates, values, weights = [info["date"]], [info["value"]], [info["weights"]]
     turnover: list[float] = []

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,7 @@ METRIC_LABELS: dict[str, str] = {
 }
 """Metric keys returned by :func:`compute_metrics`, in order, with display labels."""
 
-ArrayLike = Sequence[float] | np.ndarray | pd.Series
+ArrayLike: TypeAlias = Sequence[float] | np.ndarray | pd.Series
 
 
 def compute_metrics(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,7 @@ def plot_rolling_sharpe(
         plt.close(fig)
 
 
-def _style(name: str, i: int) -> dict[str, object]:
+def _style(name: str, i: int) -> dict[str, Any]:
     """Line style of the ``i``-th result, the same on every chart.
 
     Baselines thin and dashed, policies under test bold; 20 distinct colours (tab20), as a
@@ -158,7 +159,7 @@ def _style(name: str, i: int) -> dict[str, object]:
 
     from tradegym.backtest.baselines import is_baseline
 
-    color = matplotlib.colormaps["tab20"].colors[i % 20]
+    color = matplotlib.colormaps["tab20"].colors[i % 20]  # type: ignore[attr-defined]  # a ListedColormap
     style = {"lw": 0.9, "ls": "--", "alpha": 0.85} if is_baseline(name) else {"lw": 1.8}
     return {**style, "color": color}
 

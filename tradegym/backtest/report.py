@@ -72,8 +72,7 @@ def metrics_records(results: Sequence[BacktestResult]) -> list[dict[str, Any]]:
         }
         for key in METRIC_LABELS:
             value = r.metrics.get(key)
-            finite = value is not None and math.isfinite(value)
-            if not finite:
+            if value is None or not math.isfinite(value):
                 record[key] = None
             elif key in ("bars", "max_drawdown_bars"):
                 record[key] = int(value)

@@ -46,7 +46,7 @@ class PortfolioDiscreteEnv(PortfolioEnv):
         targets[np.arange(3, n + 3), np.arange(1, n + 1)] = 1.0
         self.targets = targets
         self.target_names = ["hold", "cash", "equal_weight", *self.data.symbols]
-        self.action_space = spaces.Discrete(n + 3)
+        self.action_space: spaces.Discrete = spaces.Discrete(n + 3)
 
     def _map_action(self, action: Any) -> np.ndarray:
         """Map an action index to target weights ``(1, A)``.

@@ -217,10 +217,10 @@ def portfolio_step(
         buffers: reused output arrays (see :class:`StepBuffers`); allocated when ``None``.
     """
     out = buffers or StepBuffers(*weights.shape)
-    custom = callable(cost)
-    _transition_into(value, weights, target, r_pre, r_post, 0.0 if custom else cost,
+    rate = 0.0 if callable(cost) else cost
+    _transition_into(value, weights, target, r_pre, r_post, rate,
                      out.value, out.weights, out.trade, out.turnover, out.cost, out.g_pre)
-    if custom:
+    if callable(cost):
         frac = cost(out.trade, out.turnover)  # (B,)
         out.cost[:] = value * out.g_pre * frac
         out.value *= 1.0 - frac

@@ -168,7 +168,7 @@ class PortfolioEnv(gym.Env):
         n, k, a = self.data.n_assets, len(self.feature_set.names), self.data.n_assets + 1
         self.n_slots = a
         bound = np.inf if self.feature_set.normalize == "none" else CLIP
-        self.observation_space = spaces.Dict({
+        self.observation_space: spaces.Dict = spaces.Dict({
             "window": spaces.Box(-bound, bound, (self.window_bars, n, k), np.float32),
             "weights": spaces.Box(0.0, 1.0, (a,), np.float32),
         })

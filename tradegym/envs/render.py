@@ -28,6 +28,6 @@ def episode_figure_array(history: Sequence[dict[str, Any]], labels: Sequence[str
     if len(labels) <= 12:
         ax_w.legend(loc="upper left", fontsize=7, ncol=min(len(labels), 6))
     fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())  # (H, W, 4)
+    rgba = np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]  # Agg canvas: (H, W, 4)
     plt.close(fig)
     return rgba[..., :3].copy()

@@ -258,7 +258,7 @@ class PortfolioVectorEnv(VectorEnv):
     def _map_actions(self, actions: Any) -> np.ndarray:
         """Validate actions and map them to target weights ``(B, A)`` in the step buffer."""
         env, b, out = self.env, self.num_envs, self._buffers.target
-        if self.discrete:
+        if isinstance(env, PortfolioDiscreteEnv):
             try:
                 arr = np.asarray(actions)
             except (TypeError, ValueError) as exc:
@@ -372,7 +372,7 @@ class PortfolioVectorEnv(VectorEnv):
 
     def _empty_obs(self, n: int) -> dict[str, np.ndarray]:
         space = self.env.observation_space
-        return {key: np.empty((n, *s.shape), dtype=s.dtype) for key, s in space.spaces.items()}
+        return {key: np.empty((n, *(s.shape or ())), dtype=s.dtype) for key, s in space.spaces.items()}
 
     # ------------------------------------------------------------------ helpers
     def _seed_list(self, seed: int | Sequence[int | None] | None) -> list[int | None]:
