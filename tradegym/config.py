@@ -99,7 +99,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any], where: str = "config") -> T
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     kwargs = {}
     prefix = "" if where == "config" else f"{where.removeprefix('config.')}."
-    for key, value in data.items():
+    for key, value in _renamed(cls, data, prefix).items():
         if key not in fields:
             raise ConfigError(
                 f"config: unknown key '{prefix}{key}'.{suggest(str(key), list(fields))} "
@@ -107,6 +107,29 @@ def from_dict(cls: type[T], data: Mapping[str, Any], where: str = "config") -> T
             )
         kwargs[key] = _coerce(hints[key], value, f"{where}.{key}")
     return cls(**kwargs)
+
+
+def _renamed(cls: type, data: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """``data`` with keys a config renamed (its ``RENAMED = {old: new}``) under their new name.
+
+    Old config files and run directories keep loading after a knob is renamed; an old
+    ``None`` ("the default") is dropped so the new field's default applies.
+
+    Raises:
+        ConfigError: both the old and the new name are given.
+    """
+    renamed: Mapping[str, str] = getattr(cls, "RENAMED", {})
+    out = dict(data)
+    for old, new in renamed.items():
+        if old not in out:
+            continue
+        if new in out:
+            raise ConfigError(f"config: '{prefix}{old}' is the old name of '{prefix}{new}'; give only "
+                              f"'{prefix}{new}'")
+        value = out.pop(old)
+        if value is not None:
+            out[new] = value
+    return out
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
