@@ -34,6 +34,7 @@ from agents.evaluate import evaluate_run
 from agents.train import load_data, train
 from tradegym.backtest.engine import BacktestResult
 from tradegym.backtest.metrics import compute_metrics
+from tradegym.data.market import DEFAULT_SPLIT
 from tradegym.errors import ConfigError
 
 
@@ -71,7 +72,8 @@ class WalkForwardResult:
 
 
 def plan_folds(dates: pd.DatetimeIndex, n_folds: int, *, initial_fraction: float = 0.5,
-               val_fraction: float = 0.15, expanding: bool = True, min_rows: int = 2) -> list[Fold]:
+               val_fraction: float = DEFAULT_SPLIT[1], expanding: bool = True, min_rows: int = 2
+               ) -> list[Fold]:
     """Cut ``dates`` into an initial block and ``n_folds`` equal test blocks after it.
 
     Args:
@@ -145,7 +147,7 @@ def walk_forward(
         raise ConfigError("walk-forward needs at least one seed")
     market, _ = load_data(cfg)
     plan = plan_folds(market.dates, folds, initial_fraction=initial_fraction,
-                      val_fraction=float(cfg.data.val) if isinstance(cfg.data.val, float) else 0.15,
+                      val_fraction=cfg.data.val if isinstance(cfg.data.val, float) else DEFAULT_SPLIT[1],
                       expanding=expanding, min_rows=cfg.env.window_bars + 2)
     out = Path(out)
     label = f"{cfg.agent.algo}_{cfg.agent.extractor}"

@@ -20,7 +20,7 @@ from typing import Any
 
 from tradegym.backtest.baselines import BASELINES
 from tradegym.backtest.engine import BacktestResult, backtest
-from tradegym.data.market import MarketData
+from tradegym.data.market import DEFAULT_SPLIT, MarketData
 from tradegym.errors import ConfigError
 from tradegym.registry import import_object, suggest
 
@@ -52,8 +52,8 @@ def resolve_policy(spec: str) -> tuple[Any, str]:
     )
 
 
-def period(data: MarketData, split: str, train: float | str = 0.7, val: float | str = 0.15,
-           min_rows: int = 2) -> tuple[MarketData, Any]:
+def period(data: MarketData, split: str, train: float | str = DEFAULT_SPLIT[0],
+           val: float | str = DEFAULT_SPLIT[1], min_rows: int = 2) -> tuple[MarketData, Any]:
     """The market to backtest on for ``split``, with its history, and the first decision date.
 
     Returns ``(history + period, start date)``; for ``"train"`` and ``"all"`` the start is
