@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from tradegym.errors import ConfigError
+from tradegym.registry import Registry
 
 
 @runtime_checkable
@@ -99,16 +100,22 @@ def policy_name(obj: Any) -> str:
     return str(getattr(obj, "__name__", type(obj).__name__))
 
 
-LOADERS = {"agent": "agents.train:load_policy"}
-"""Default policy loader of each run kind (a run's ``run.json`` may name its own ``loader``)."""
+LOADER_GROUP = "tradegym.run_loaders"
+"""Entry-point group of run loaders: ``run kind = "module:function"``, the function taking a
+run directory and returning ``(policy, defaults)`` (tradegym's own ``agent`` kind is declared
+there by the agents layer)."""
+
+LOADERS: Registry[Callable[[Any], tuple[Any, dict[str, Any]]]] = Registry("run loader", group=LOADER_GROUP)
+"""Policy loader of each run kind (a run's ``run.json`` may name its own ``loader`` instead)."""
 
 
 def load_run_policy(path: Any) -> tuple[Any, dict[str, Any]]:
     """Load the policy of a run directory, hashes verified, and the env it trained in.
 
     The loader is a ``"module:function"`` string from the run's ``run.json`` (``loader``)
-    or :data:`LOADERS` by the run's kind, so this layer knows nothing of how a learning
-    layer stores its models (the same plug-in mechanism as environments and rewards).
+    or the one :data:`LOADERS` holds for the run's kind (entry-point group
+    :data:`LOADER_GROUP`), so this layer knows nothing of how a learning layer stores its
+    models (the same plug-in mechanism as environments and data sources).
 
     Returns:
         ``(policy, defaults)`` with ``defaults`` holding ``env_id``, ``env_kwargs`` and ``name``.
@@ -122,10 +129,18 @@ def load_run_policy(path: Any) -> tuple[Any, dict[str, Any]]:
 
     run = RunDir.open(path)
     info = run.read_json(MARKER)
-    spec = info.get("loader") or LOADERS.get(info.get("kind", ""))
-    if not spec:
-        raise ConfigError(f"{run.path} is a {info.get('kind')!r} run, which holds no policy to backtest")
-    return import_object(spec)(run.path)
+    kind = info.get("kind", "")
+    if info.get("loader"):
+        return import_object(info["loader"])(run.path)
+    if kind in LOADERS:
+        return LOADERS.resolve(kind)(run.path)
+    raise ConfigError(
+        f"{run.path} is a {info.get('kind')!r} run, which holds no policy to backtest (no loader "
+        f"for that kind in the entry-point group {LOADER_GROUP!r}; from a source checkout, "
+        "'pip install -e .' registers tradegym's own)"
+    )
 
 
-__all__ = ["LOADERS", "FunctionPolicy", "Policy", "as_policy", "load_run_policy", "policy_name"]
+__all__ = [
+    "LOADERS", "LOADER_GROUP", "FunctionPolicy", "Policy", "as_policy", "load_run_policy", "policy_name",
+]

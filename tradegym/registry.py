@@ -3,6 +3,10 @@
 A value is either a name registered in a :class:`Registry` or a ``"module:attribute"``
 string naming any importable object, so users plug in their own code by string in
 configs and on the command line. Unknown names get a "did you mean" suggestion.
+
+A registry may also read an entry-point group (``Registry("data source",
+group="tradegym.data_sources")``): installed packages, tradegym's own upper layers among
+them, declare ``name = "module:attr"`` there and this layer never names them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections.abc import Callable, Iterator
+from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
 from tradegym.errors import ConfigError
@@ -50,6 +55,10 @@ def suggest(name: str, choices: list[str]) -> str:
 class Registry(Generic[T]):
     """A name -> object table with ``module:attr`` fallback and did-you-mean errors.
 
+    With ``group``, the entry points of that group (``name = "module:attr"``, from installed
+    packages' metadata) join the table the first time a name is missing or the names are
+    listed; a name registered in code wins over an entry point of the same name.
+
     >>> rewards = Registry("reward")
     >>> @rewards.register("zero")
     ... def zero(ctx):
@@ -62,10 +71,12 @@ class Registry(Generic[T]):
     tradegym.errors.ConfigError: unknown reward 'zer'. Did you mean 'zero'? Known: zero; or pass ...
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, group: str | None = None) -> None:
         self.kind = kind
+        self.group = group
         self._items: dict[str, T] = {}
         self._lazy: dict[str, str] = {}
+        self._group_read = group is None
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator registering an object under ``name``."""
@@ -84,11 +95,23 @@ class Registry(Generic[T]):
         """Register ``"module:attr"`` under ``name``, imported only when first resolved."""
         self._lazy[name] = spec
 
+    def _read_group(self) -> None:
+        """Add the entry points of :attr:`group` once (scanning installed metadata is slow)."""
+        if self._group_read:
+            return
+        self._group_read = True
+        for ep in entry_points(group=self.group):
+            if ep.name not in self._items and ep.name not in self._lazy:
+                self._lazy[ep.name] = ep.value
+
     def names(self) -> list[str]:
-        """Registered names, sorted."""
+        """Registered names, entry points included, sorted."""
+        self._read_group()
         return sorted({*self._items, *self._lazy})
 
     def __contains__(self, name: object) -> bool:
+        if name not in self._items and name not in self._lazy:
+            self._read_group()
         return name in self._items or name in self._lazy
 
     def __iter__(self) -> Iterator[str]:
@@ -104,6 +127,8 @@ class Registry(Generic[T]):
         """
         if not isinstance(spec, str):
             return spec
+        if spec not in self._items and spec not in self._lazy and ":" not in spec:
+            self._read_group()
         if spec in self._items:
             return self._items[spec]
         if spec in self._lazy:

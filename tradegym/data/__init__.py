@@ -1,7 +1,9 @@
 """Market data: :class:`MarketData` and the sources that build it.
 
 Every source is a function returning :class:`MarketData`, registered by name and imported
-only when used (so ``import tradegym`` stays light). :func:`load` is the one entry point::
+only when used (so ``import tradegym`` stays light); installed packages add theirs in the
+entry-point group ``tradegym.data_sources`` (``name = "module:function"``), which is how the
+GAN layer adds ``gan``. :func:`load` is the one entry point::
 
     load("sp500_stocks")                    # 20 US stocks, 1990-2022, embedded (default)
     load("csv", path="prices.csv")          # a user's file or folder
@@ -17,7 +19,7 @@ name                what
 ``nasdaq_index``    NASDAQ Composite OHLCV 1999-2018 (arch, NCSA)
 ``googl``           GOOGL OHLCV 2009-2018 (gym-anytrading, MIT)
 ``us_indices``      S&P 500 and NASDAQ Composite OHLCV 1999-2018 together (arch, NCSA)
-``gan``             a market sampled from a trained GAN run (``run=DIR``, ``n_bars``, ``seed``)
+``gan``             a market sampled from a trained GAN run (``run=DIR``, ``n_bars``, ``seed``), a plug-in
 ``csv``/``parquet`` a user's long file (symbol column) or folder of per-symbol files
 ``yahoo``           yfinance download with an on-disk Parquet cache
 ``gbm``             geometric Brownian motion
@@ -37,15 +39,16 @@ from tradegym.data.market import FIELDS, MarketData, Split
 from tradegym.errors import ConfigError
 from tradegym.registry import Registry
 
-SOURCES: Registry[Any] = Registry("data source")
+SOURCE_GROUP = "tradegym.data_sources"
+"""Entry-point group of plug-in data sources: ``name = "module:function"`` returning MarketData."""
+
+SOURCES: Registry[Any] = Registry("data source", group=SOURCE_GROUP)
 for _name, _spec in {
     "sp500_stocks": "tradegym.data.sample:load_sp500_stocks",
     "sp500_index": "tradegym.data.sample:load_sp500_index",
     "nasdaq_index": "tradegym.data.sample:load_nasdaq_index",
     "googl": "tradegym.data.sample:load_googl",
     "us_indices": "tradegym.data.sample:load_us_indices",
-    # Layer 2 (torch), imported only when a config asks for it: GAN paths plug in as a source.
-    "gan": "feature_nets.gan:gan_market",
     "csv": "tradegym.data.csv:load_csv",
     "parquet": "tradegym.data.csv:load_csv",
     "yahoo": "tradegym.data.yahoo:load_yahoo",
@@ -141,5 +144,6 @@ def load_spec(spec: str) -> MarketData:
 
 
 __all__ = [
-    "FIELDS", "SOURCES", "DEFAULT_SOURCE", "MarketData", "Split", "load", "load_spec", "source_arguments",
+    "FIELDS", "SOURCES", "SOURCE_GROUP", "DEFAULT_SOURCE", "MarketData", "Split", "load", "load_spec",
+    "source_arguments",
 ]

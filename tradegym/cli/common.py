@@ -1,0 +1,101 @@
+"""What every ``tradegym`` sub-command shares: run arguments, overrides, threads, exit codes.
+
+The trainers (``train``, ``forecast train``, ``autoencoder train``, ``gan train``) all start
+a run directory the same way, so ``--config/--set/--runs/--run-dir/--resume`` are declared
+here once; each command passes only the help text that differs (its default config and its
+override examples). Nothing here imports a learning layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+RUNS_HELP = "parent of new run directories (default: %(default)s)"
+
+
+def add_overrides(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """Add ``--set KEY=VALUE`` (repeatable; ``args.set`` is ``None`` or a list of strings)."""
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE", help=help_text)
+
+
+def add_run_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    config_help: str,
+    set_help: str,
+    config_default: str | None = None,
+    resume_help: str | None = None,
+) -> None:
+    """Add ``--config``, ``--set``, ``--runs``, ``--run-dir`` and, with ``resume_help``, ``--resume``.
+
+    Args:
+        parser: the sub-command's parser.
+        config_help: help of ``--config`` (what it names: a shipped config, a YAML file).
+        set_help: help of ``--set`` (with examples of that trainer's keys).
+        config_default: ``--config``'s default (``None``: the trainer's own defaults).
+        resume_help: help of ``--resume RUN_DIR``; ``None`` for trainers that cannot resume.
+    """
+    parser.add_argument("--config", default=config_default, help=config_help)
+    add_overrides(parser, set_help)
+    parser.add_argument("--runs", default="runs", help=RUNS_HELP)
+    parser.add_argument("--run-dir", default=None, help="exact new run directory")
+    if resume_help is not None:
+        parser.add_argument("--resume", default=None, metavar="RUN_DIR", help=resume_help)
+
+
+def add_threads(parser: argparse.ArgumentParser) -> None:
+    """Add ``--threads N`` (torch CPU threads; ``None`` keeps torch's default)."""
+    parser.add_argument(
+        "--threads", type=int, default=None,
+        help="torch CPU threads (default: torch's, all cores); use 1 per job when running several at once",
+    )
+
+
+def threads(count: int | None) -> Any:
+    """The torch thread-count context for ``--threads`` (``None``: torch's default).
+
+    Raises:
+        ValueError: ``count`` < 1.
+    """
+    if count is not None and count < 1:
+        raise ValueError(f"--threads must be >= 1, got {count}")
+    from feature_nets.fit import torch_threads
+
+    return torch_threads(count)
+
+
+def baseline_list(spec: str) -> list[str] | None:
+    """``default`` -> None (every default baseline), ``none`` -> [], else the names.
+
+    >>> baseline_list("cash, equal_weight"), baseline_list("none"), baseline_list("default")
+    (['cash', 'equal_weight'], [], None)
+    """
+    if spec == "default":
+        return None
+    return [] if spec == "none" else [b.strip() for b in spec.split(",") if b.strip()]
+
+
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    """Parse ``argv`` and run the chosen command's ``func``; return the exit code.
+
+    0 ok (and after ``--help``), 2 bad arguments or bad input (any ``ValueError``, which every
+    tradegym error is, printed as ``error: ...`` on stderr), 130 interrupted.
+    """
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 after --help
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return int(args.func(args))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+__all__ = ["add_overrides", "add_run_arguments", "add_threads", "baseline_list", "run", "threads"]
