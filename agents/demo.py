@@ -10,8 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tradegym.data.market import DEFAULT_SPLIT
+
 SPLITS = ("train", "val", "test", "all")
-TRAIN_FRACTION, VAL_FRACTION = 0.7, 0.15
+TRAIN_FRACTION, VAL_FRACTION = DEFAULT_SPLIT
 """The chronological train/val/test cut of the demo and of command-line backtests (the rest is test)."""
 DEMO_TIMESTEPS = 12_288
 """Per seed: three seeds of PPO + LSTM train in about two minutes on two CPU cores."""

@@ -97,7 +97,7 @@ class Registry(Generic[T]):
 
     def _read_group(self) -> None:
         """Add the entry points of :attr:`group` once (scanning installed metadata is slow)."""
-        if self._group_read:
+        if self._group_read or self.group is None:
             return
         self._group_read = True
         for ep in entry_points(group=self.group):

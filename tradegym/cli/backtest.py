@@ -27,7 +27,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         from tradegym.errors import ConfigError
 
         raise ConfigError(f"{target} is not a tradegym run directory (no run.json)")
-    from agents.demo import TRAIN_FRACTION, VAL_FRACTION
     from tradegym.backtest.baselines import baseline_names
     from tradegym.backtest.compare import compare, period, resolve_policy
     from tradegym.data import load_spec
@@ -39,13 +38,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     market = load_spec(args.data or "sp500_stocks")
     env_kwargs = {"cost_rate": args.cost_rate, "window_bars": args.window,
                   "execution": args.execution}
-    history, start = period(market, args.split, TRAIN_FRACTION, VAL_FRACTION, min_rows=args.window + 2)
-    if baselines is None:
-        baselines = baseline_names(market)
-    baselines = [b for b in baselines if b != name]
+    history, start = period(market, args.split, min_rows=args.window + 2)  # the default split
+    names = baseline_names(market) if baselines is None else baselines
+    names = [b for b in names if b != name]
     out = args.out or Path("results") / f"backtest-{name}-{args.split}"
     print(f"{args.split} split of {market.describe()}")
-    compare([(policy, name)], history, start=start, baselines=baselines, env_kwargs=env_kwargs,
+    compare([(policy, name)], history, start=start, baselines=names, env_kwargs=env_kwargs,
             out=out, title=f"Backtest of {name} on the {args.split} split of {market.name}")
     return 0
 
