@@ -44,12 +44,13 @@ import torch
 from feature_nets.autoencoder import (
     PCA,
     load_autoencoder_config,
+    plot_error_vs_code_size,
+    plot_reconstructions,
     reconstruction_mse,
     split_windows,
     train_autoencoder,
 )
-from feature_nets.autoencoder_eval import plot_error_vs_code_size, plot_reconstructions
-from feature_nets.forecasters import make_windows
+from feature_nets.windows import make_windows
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "benchmarks" / "AUTOENCODER.md"
@@ -194,12 +195,12 @@ def bench_ppo(seeds: list[int], timesteps: int, model: dict[str, object], arms: 
                     *COMMON, *PPO]
             arm_overrides = {
                 "full": [],
-                "compressed": ["env.id=feature_nets.compressed_obs:CompressedPortfolioEnv",
+                "compressed": ["env.id=feature_nets.autoencoder.observation:CompressedPortfolioEnv",
                                f"env.kwargs={{reward_scale: 100, autoencoder: '{ae_dir}'}}",
                                "agent.extractor=default"],
                 # Ablation: the newest bar alone, no autoencoder (the planted signal is one bar deep).
                 "last_bar": ["env.window_bars=1", "agent.extractor=default"],
-                "finetuned": ["agent.extractor=feature_nets.compressed_obs:CompressedExtractor",
+                "finetuned": ["agent.extractor=feature_nets.autoencoder.observation:CompressedExtractor",
                               f"agent.extractor_kwargs={{autoencoder: '{ae_dir}', finetune: true}}"],
             }
             for arm in arms:

@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feature_nets.forecast_eval import evaluate_on, format_table, plot_forecasts
-from feature_nets.forecasters import ForecastConfig, train_forecaster
+from feature_nets.forecast import ForecastConfig, evaluate_on, format_table, plot_forecasts, train_forecaster
 from tradegym.config import from_dict
 
 OUT = Path("results/forecast_bench")

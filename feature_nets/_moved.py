@@ -19,6 +19,13 @@ from typing import Any
 MOVED: dict[str, str] = {
     # gan wing
     # forecast and autoencoder wings
+    "feature_nets.forecasters": "feature_nets.forecast",
+    "feature_nets.forecast_eval": "feature_nets.forecast.evaluate",
+    "feature_nets.forecast_obs": "feature_nets.forecast.observation",
+    "feature_nets.autoencoder_net": "feature_nets.autoencoder.networks",
+    "feature_nets.autoencoder_eval": "feature_nets.autoencoder.evaluate",
+    "feature_nets.compressed_obs": "feature_nets.autoencoder.observation",
+    "feature_nets.pca": "feature_nets.autoencoder.pca",
 }
 """Old module path -> new module path."""
 

@@ -1,7 +1,7 @@
 """One supervised training loop: mini-batches, early stopping on validation loss, best weights kept.
 
-:func:`fit` serves every supervised model in ``feature_nets`` (forecasters now; an
-autoencoder or a GAN critic's pre-training later). It reads top to bottom: seed ->
+:func:`fit` serves every supervised model in ``feature_nets`` (the forecasters and the
+autoencoder, on the core's :mod:`feature_nets.windows`). It reads top to bottom: seed ->
 batches -> epochs (train, validate, keep the best, stop after ``patience`` epochs without
 improvement) -> restore the best weights. With a :class:`~tradegym.runs.RunDir` the best
 weights are also saved atomically as an artifact each time they improve, so a killed

@@ -16,7 +16,7 @@ from tradegym.cli.common import add_run_arguments
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from feature_nets.autoencoder import train_autoencoder
+    from feature_nets.autoencoder.train import train_autoencoder
 
     overrides = [f"model.kind={args.kind}"] if args.kind else []
     overrides += [f"model.code_size={args.code_size}"] if args.code_size is not None else []
@@ -27,7 +27,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from feature_nets.autoencoder_eval import evaluate_autoencoder
+    from feature_nets.autoencoder.evaluate import evaluate_autoencoder
 
     evaluate_autoencoder(args.run, split=args.split, out=args.out, plot=not args.no_plot)
     return 0

@@ -16,7 +16,7 @@ from tradegym.cli.common import add_run_arguments
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from feature_nets.forecasters import train_forecaster
+    from feature_nets.forecast.train import train_forecaster
 
     overrides = [f"model.encoder={args.model}"] if args.model else []
     overrides += [f"data.source={args.data}"] if args.data else []
@@ -26,7 +26,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from feature_nets.forecast_eval import evaluate_forecaster
+    from feature_nets.forecast.evaluate import evaluate_forecaster
 
     evaluate_forecaster(args.run, split=args.split, out=args.out, plot=not args.no_plot)
     return 0

@@ -3,7 +3,7 @@
 The wrapper adds one key to ``PortfolioEnv``'s ``Dict`` observation, computed from that
 observation's own ``window`` (features of bars ``t-W+1..t``) and nothing else, so it can
 read no more of the future than the window does. The forecaster is trained on the
-training split only (:func:`feature_nets.forecasters.train_forecaster`); build the env with
+training split only (:func:`feature_nets.forecast.train.train_forecaster`); build the env with
 ``forecaster.env_kwargs()`` so that the window holds the features the model was trained on.
 
 ``forecast``, shape ``(N,)``, float32:
@@ -15,7 +15,7 @@ training split only (:func:`feature_nets.forecasters.train_forecaster`); build t
 :class:`feature_nets.extractors.WindowExtractor` joins every extra 1-D key to the weights,
 so SB3 agents use the forecast with no other change.
 
->>> from feature_nets.forecasters import ForecastNet, Forecaster
+>>> from feature_nets.forecast import ForecastNet, Forecaster
 >>> from tradegym.data import load
 >>> from tradegym.envs.portfolio import PortfolioEnv
 >>> market = load("ar1", n_assets=2, n_bars=300, seed=0)
@@ -37,7 +37,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from feature_nets.forecasters import Forecaster, load_forecaster
+from feature_nets.forecast.model import Forecaster, load_forecaster
 from tradegym.errors import ConfigError
 from tradegym.features import CLIP
 
@@ -108,7 +108,7 @@ def forecast_env(data: Any = "sp500_stocks", forecaster: Forecaster | str | Path
                  **env_kwargs: Any) -> ForecastObservation:
     """A ``PortfolioEnv`` with the forecaster's features, wrapped in :class:`ForecastObservation`.
 
-    Usable as an env id in an agent config: ``env.id: feature_nets.forecast_obs:forecast_env``
+    Usable as an env id in an agent config: ``env.id: feature_nets.forecast.observation:forecast_env``
     with ``env.kwargs: {forecaster: RUN_DIR}``. Note that on the forecaster's own training
     split its forecasts are in-sample, so an agent trained there sees them at their best.
 
@@ -131,3 +131,6 @@ def forecast_env(data: Any = "sp500_stocks", forecaster: Forecaster | str | Path
     for key, value in model.env_kwargs().items():
         env_kwargs.setdefault(key, value)
     return ForecastObservation(PortfolioEnv(data, **env_kwargs), model)
+
+
+__all__ = ["ForecastObservation", "forecast_env"]

@@ -1,7 +1,8 @@
 """The autoencoder networks over ``(W, N, K)`` windows, and the trained model agents read.
 
 :class:`WindowAutoencoder` squeezes a window into a code of ``C`` numbers, the total over
-assets, so it compares at equal dimension with :class:`~feature_nets.pca.PCA`. Two asset modes:
+assets, so it compares at equal dimension with :class:`~feature_nets.autoencoder.pca.PCA`. Two asset
+modes:
 
 * ``asset_mode="joint"``: one code of the whole window, all assets mixed.
 
@@ -27,7 +28,7 @@ halves' last layers start at zero: training starts from PCA's reconstruction and
 nonlinear residual. Inputs are centred on the training-split mean window before encoding, as
 PCA centres them. ``noise_std > 0`` trains a denoising autoencoder: Gaussian noise of that sd
 (in feature units) is added to the input, the clean window is the target. ``predict_head``
-adds the predictive autoencoder's head (:mod:`feature_nets.autoencoder`), a training device
+adds the predictive autoencoder's head (:mod:`feature_nets.autoencoder.train`), a training device
 that :meth:`WindowAutoencoder.encode` and ``state`` never use.
 """
 
@@ -41,8 +42,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from feature_nets.autoencoder.pca import PCA, check_code_size
 from feature_nets.encoders import WindowEncoder
-from feature_nets.pca import PCA, check_code_size
 from tradegym.errors import ConfigError
 from tradegym.registry import suggest
 

@@ -1,15 +1,15 @@
-"""Autoencoders over the env's observation windows: configs, training, run directories.
+"""Training an autoencoder over the env's observation windows, into a run directory, and loading it.
 
 An autoencoder reads exactly what ``PortfolioEnv`` shows an agent — the window
 ``(W, N, K)`` of :func:`tradegym.features.compute_features` ending at the close of bar
-``t`` (the same :func:`~feature_nets.forecasters.make_windows` as the forecasters) — and
+``t`` (the core's :func:`~feature_nets.windows.make_windows`, as the forecasters read it) — and
 squeezes it into a code of ``C`` numbers, the total over all assets. The networks
 (``kind`` mlp / lstm / conv; ``asset_mode`` joint, one code of the whole window, or shared,
 each asset encoded alone by the same weights into ``C/N`` numbers; the PCA-initialised linear
-path; denoising) are :class:`~feature_nets.autoencoder_net.WindowAutoencoder`'s. The yardstick
-is :class:`~feature_nets.pca.PCA` at the same total code size, fitted on the same training
-windows. The reconstruction MSE of both is the mean over all ``W*N*K`` values of the squared
-error, in the env's feature units.
+path; denoising) are :class:`~feature_nets.autoencoder.networks.WindowAutoencoder`'s. The
+yardstick is :class:`~feature_nets.autoencoder.pca.PCA` at the same total code size, fitted
+on the same training windows. The reconstruction MSE of both is the mean over all ``W*N*K``
+values of the squared error, in the env's feature units.
 
 ``predict_weight > 0`` makes it a predictive (supervised) autoencoder: a linear head on the
 code (``(B, C) -> (B, N)``; with ``asset_mode="shared"`` one head for all assets, each reading
@@ -22,7 +22,7 @@ by the training split's per-asset mean and sd; the loss is
   its default where the data has opens). The overnight gap ``open[t+1] / close[t]`` is
   earned by the weights held before the decision, so it is noise to this label;
 * ``"close"``: the close-to-close ``r[t+1]`` (the forecasters' target of
-  :func:`~feature_nets.forecasters.make_windows`), what ``execution="close"`` earns;
+  :func:`~feature_nets.windows.make_windows`), what ``execution="close"`` earns;
 * ``"auto"`` (default): intraday where the data has opens, close otherwise — the env's default
   execution. (On close-only data the env's ``"next_close"`` earns ``r[t+2]``; ``r[t+1]`` is
   the nearest label the window ending at ``t`` has.)
@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,98 +57,16 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from feature_nets.autoencoder_net import ASSET_MODES, KINDS, Autoencoder, WindowAutoencoder, per_asset_windows
-from feature_nets.fit import FitConfig, FitResult, fit, seed_everything
-from feature_nets.forecasters import ForecastDataConfig, WindowSet, load_market, make_windows
-from feature_nets.pca import PCA, reconstruction_mse
-from tradegym.config import from_dict, load_config, read_yaml, to_dict
+from feature_nets.autoencoder.config import AutoencoderConfig, AutoencoderModelConfig, load_autoencoder_config
+from feature_nets.autoencoder.networks import Autoencoder, WindowAutoencoder, per_asset_windows
+from feature_nets.autoencoder.pca import PCA, reconstruction_mse
+from feature_nets.fit import FitResult, fit, seed_everything
+from feature_nets.windows import WindowSet, load_market, make_windows, split_market, train_feature_names
+from tradegym.config import from_dict, read_yaml, to_dict
 from tradegym.data import MarketData, Split
 from tradegym.errors import ConfigError
-from tradegym.features import auto_features
 from tradegym.io import write_csv
-from tradegym.registry import suggest
 from tradegym.runs import RunDir
-
-NORMALIZE = ("rolling", "expanding")
-PREDICT_TARGETS = ("auto", "intraday", "close")
-"""The predictive head's label; see the module docstring."""
-
-
-# ---------------------------------------------------------------------- config
-@dataclass
-class AutoencoderModelConfig:
-    """The network, its code size, and the features it reads (those of the env it will feed)."""
-
-    kind: str = "mlp"
-    """``mlp``, or a sequence encoder: ``lstm`` or ``conv`` (causal TCN)."""
-    code_size: int = 16
-    """``C``, total over all assets; must not exceed ``W*N*K``."""
-    window_bars: int = 30
-    """``W``; the env the code feeds must use the same window."""
-    features: list[str] | str = "auto"
-    normalize: str = "rolling"
-    """The env's own causal z-scores: ``rolling`` (the env default) or ``expanding``."""
-    hidden_size: int = 128
-    noise_std: float = 0.0
-    """Denoising: sd of the Gaussian noise added to training inputs (0 = plain autoencoder)."""
-    linear_path: bool = True
-    """Add a linear encoder/decoder path initialised with the training PCA, the nonlinear layers
-    at zero: training starts from PCA's reconstruction and learns the nonlinear residual (on
-    the real data a plain autoencoder of this size does not reach PCA; see the benchmark)."""
-    predict_weight: float = 0.0
-    """Weight of the auxiliary next-bar return prediction from the code (a linear head, MSE on
-    standardised targets) in the loss; 0 = a pure autoencoder (no head)."""
-    asset_mode: str = "joint"
-    """``joint``: one code of the whole window, all assets mixed; ``shared``: each asset's
-    ``(W, K)`` series is encoded by the same weights into ``C/N`` numbers (``C`` a multiple of
-    ``N``), the head predicts each asset from its own part (module docstring)."""
-    predict_target: str = "auto"
-    """The head's label for bar ``t+1``: ``intraday`` (open -> close, what the env's default
-    ``next_open`` execution earns), ``close`` (close -> close), or ``auto``: intraday where the
-    data has opens, close otherwise."""
-
-
-@dataclass
-class AutoencoderConfig:
-    """An autoencoder run: data, model, training budget."""
-
-    name: str | None = None
-    """Run name; defaults to ``autoencoder_<kind>_c<code_size>``."""
-    data: ForecastDataConfig = field(default_factory=ForecastDataConfig)
-    model: AutoencoderModelConfig = field(default_factory=AutoencoderModelConfig)
-    fit: FitConfig = field(default_factory=lambda: FitConfig(max_epochs=60, patience=6))
-
-    @property
-    def run_name(self) -> str:
-        """The run directory's name stem."""
-        return self.name or f"autoencoder_{self.model.kind}_c{self.model.code_size}"
-
-    def check(self) -> None:
-        """Raise ConfigError naming the first value that is unknown or out of range."""
-        m = self.model
-        for name, value, known in (("kind", m.kind, tuple(KINDS)), ("normalize", m.normalize, NORMALIZE),
-                                   ("asset_mode", m.asset_mode, ASSET_MODES),
-                                   ("predict_target", m.predict_target, PREDICT_TARGETS)):
-            if value not in known:
-                raise ConfigError(f"unknown model.{name} {value!r}.{suggest(value, list(known))} "
-                                  f"Known: {', '.join(known)}")
-        if not m.noise_std >= 0:
-            raise ConfigError(f"model.noise_std must be >= 0, got {m.noise_std!r}")
-        if not (m.predict_weight >= 0 and np.isfinite(m.predict_weight)):
-            raise ConfigError(f"model.predict_weight must be a finite number >= 0, got {m.predict_weight!r}")
-        self.fit.check()
-
-
-def load_autoencoder_config(source: str | Path | dict[str, Any] | None = None,
-                            overrides: Sequence[str] = ()) -> AutoencoderConfig:
-    """An :class:`AutoencoderConfig` from a YAML path or mapping plus ``a.b=value`` overrides.
-
-    Raises:
-        ConfigError: unknown key (with a suggestion) or value out of range.
-    """
-    cfg = load_config(AutoencoderConfig, source if source is not None else {}, overrides)
-    cfg.check()
-    return cfg
 
 
 def _loss(model: WindowAutoencoder, x: Tensor) -> Tensor:
@@ -182,14 +100,14 @@ def split_window_sets(cfg: AutoencoderConfig, data: MarketData | None = None
                       ) -> tuple[Split, tuple[str, ...], list[WindowSet]]:
     """The configured market split by date, the feature names, and the train / val / test samples.
 
-    Each split's :class:`~feature_nets.forecasters.WindowSet` comes from features computed on
+    Each split's :class:`~feature_nets.windows.WindowSet` comes from features computed on
     that split alone (as an env built on it computes them): windows ``(M, W, N, K)`` ending at
     bar ``t`` and targets ``(M, N)``, the log return ``t -> t+1`` within the same split.
     """
     data = data if data is not None else load_market(cfg.data)
     m = cfg.model
-    split = data.split(cfg.data.train, cfg.data.val, min_rows=m.window_bars + 2)
-    names = auto_features(split.train) if m.features == "auto" else tuple(m.features)
+    split = split_market(data, cfg.data, m.window_bars)
+    names = train_feature_names(split.train, m.features)
     return split, names, [make_windows(part, m.window_bars, names, m.normalize) for part in split]
 
 
@@ -230,6 +148,77 @@ def next_bar_target(ws: WindowSet, target: str) -> np.ndarray:
     return np.log(ws.market.close[nxt] / ws.market.field("open")[nxt])  # (M, N) log(close / open) of t+1
 
 
+def _pca_initialised_net(m: AutoencoderModelConfig, train: np.ndarray, pca: PCA | None,
+                         predictive: bool) -> tuple[WindowAutoencoder, PCA]:
+    """The network for training windows ``(M, W, N, K)``, its linear path set to the training PCA.
+
+    ``pca`` (at least ``code_size`` components, fitted on ``train``) is reused if given.
+    """
+    window_shape = tuple(train.shape[1:])
+    net = WindowAutoencoder(m.kind, window_shape, m.code_size, hidden_size=m.hidden_size,
+                            noise_std=m.noise_std, linear_path=m.linear_path, predict_head=predictive,
+                            asset_mode=m.asset_mode)
+    pca = PCA.fit(train, m.code_size) if pca is None else pca.truncate(m.code_size)
+    asset_pca = None
+    if net.shared and m.linear_path:  # the per-asset linear path starts at the per-asset PCA
+        centred = train - pca.mean.reshape(window_shape).astype(np.float32)  # (M, W, N, K)
+        asset_pca = PCA.fit(per_asset_windows(centred), m.code_size // window_shape[1])
+    net.init_from_pca(pca, asset_pca)
+    return net, pca
+
+
+def _start_run(cfg: AutoencoderConfig, split: Split, runs_root: str | Path,
+               run_dir: str | Path | None) -> RunDir:
+    """A new run directory holding the config and the split's dates, rows and fingerprints."""
+    m, market = cfg.model, split.train
+    run = RunDir.create(runs_root, cfg.run_name, kind="autoencoder", path=run_dir)
+    run.write_yaml("config.yaml", to_dict(cfg))
+    run.write_json("data.json", {
+        "description": market.describe(), "symbols": list(market.symbols),
+        "splits": {p: {"start": str(d.dates[0].date()), "end": str(d.dates[-1].date()), "rows": d.n_bars,
+                       "fingerprint": d.fingerprint()}
+                   for p, d in zip(("train", "val", "test"), split, strict=True)}})
+    run.update_marker(status="training", model_kind=m.kind, code_size=m.code_size)
+    return run
+
+
+def _training_tensors(train_set: WindowSet, val_set: WindowSet, target: str | None, weight: float
+                      ) -> tuple[list[tuple[Tensor, ...]], Callable[..., Tensor]]:
+    """Train and val tensors and the loss: windows alone, or with next-bar labels when ``target`` is set.
+
+    Labels are standardised by the training split's per-asset mean and sd.
+    """
+    tensors = [(torch.from_numpy(np.ascontiguousarray(ws.windows, dtype=np.float32)),)  # (M, W, N, K)
+               for ws in (train_set, val_set)]
+    if target is None:
+        return tensors, _loss
+    labels = [next_bar_target(ws, target) for ws in (train_set, val_set)]  # (M, N) each
+    y_mean = labels[0].mean(axis=0)  # (N,)
+    y_std = np.maximum(labels[0].std(axis=0), 1e-12)  # (N,)
+    targets = [torch.from_numpy(((y - y_mean) / y_std).astype(np.float32)) for y in labels]  # (M, N) each
+    return [(*t, y) for t, y in zip(tensors, targets, strict=True)], _predictive_loss(weight)
+
+
+def _metrics(model: Autoencoder, pca: PCA, x: np.ndarray, y: Tensor | None, result: FitResult,
+             target: str | None, wall_s: float) -> dict[str, Any]:
+    """``metrics.json``: the fit, and the validation MSE of the best weights next to PCA's.
+
+    ``x`` is the validation windows ``(M, W, N, K)``, ``y`` their standardised labels ``(M, N)``
+    when ``target`` is set.
+    """
+    val_pca = reconstruction_mse(x, pca.reconstruct(x))
+    val_mse = reconstruction_mse(x, model.reconstruct(x)) if target is not None else result.best_val_loss
+    metrics = {"best_epoch": result.best_epoch, "val_mse": val_mse, "val_mse_pca": val_pca,
+               "epochs": result.epochs, "stopped_early": result.stopped_early, "wall_s": round(wall_s, 2)}
+    if target is not None and y is not None:
+        with torch.inference_mode():
+            pred = model.net.predict(torch.from_numpy(model.encode(x))).numpy()  # (M, N) standardised
+        metrics["val_pred_mse"] = float(np.mean((pred - y.numpy()) ** 2))
+        metrics["predict_target"] = target
+        metrics["val_loss"] = result.best_val_loss
+    return metrics
+
+
 def train_autoencoder(
     config: AutoencoderConfig | str | Path | dict[str, Any] | None = None,
     *,
@@ -267,30 +256,13 @@ def train_autoencoder(
     split, names, (train_set, val_set, _) = split_window_sets(cfg, data)
     train, val = train_set.windows, val_set.windows  # (M, W, N, K)
     m = cfg.model
-    predictive = m.predict_weight > 0
-    target = resolve_predict_target(m.predict_target, split.train) if predictive else None
-    window_shape = tuple(train.shape[1:])
-    net = WindowAutoencoder(m.kind, window_shape, m.code_size, hidden_size=m.hidden_size,
-                            noise_std=m.noise_std, linear_path=m.linear_path, predict_head=predictive,
-                            asset_mode=m.asset_mode)
-    pca = PCA.fit(train, m.code_size) if pca is None else pca.truncate(m.code_size)
-    asset_pca = None
-    if net.shared and m.linear_path:  # the per-asset linear path starts at the per-asset PCA
-        centred = train - pca.mean.reshape(window_shape).astype(np.float32)  # (M, W, N, K)
-        asset_pca = PCA.fit(per_asset_windows(centred), m.code_size // window_shape[1])
-    net.init_from_pca(pca, asset_pca)
-    market = split.train
-    model = Autoencoder(net, m.window_bars, names, m.normalize, tuple(market.symbols))
+    target = resolve_predict_target(m.predict_target, split.train) if m.predict_weight > 0 else None
+    net, pca = _pca_initialised_net(m, train, pca, predictive=target is not None)
+    model = Autoencoder(net, m.window_bars, names, m.normalize, tuple(split.train.symbols))
 
     # 3. run directory
-    run = RunDir.create(runs_root, cfg.run_name, kind="autoencoder", path=run_dir)
-    run.write_yaml("config.yaml", to_dict(cfg))
-    run.write_json("data.json", {
-        "description": market.describe(), "symbols": list(market.symbols),
-        "splits": {p: {"start": str(d.dates[0].date()), "end": str(d.dates[-1].date()), "rows": d.n_bars,
-                       "fingerprint": d.fingerprint()}
-                   for p, d in zip(("train", "val", "test"), split, strict=True)}})
-    run.update_marker(status="training", model_kind=m.kind, code_size=m.code_size)
+    run = _start_run(cfg, split, runs_root, run_dir)
+    window_shape = tuple(train.shape[1:])
     per_asset = f" (per asset: {m.code_size // window_shape[1]}, shared weights)" if net.shared else ""
     echo(f"run {run.path}: {m.kind} autoencoder, code {m.code_size}{per_asset} of W*N*K = "
          f"{int(np.prod(window_shape))} values; {len(train)} train / {len(val)} val windows of "
@@ -299,15 +271,7 @@ def train_autoencoder(
     # 4. fit with early stopping on the validation loss (reconstruction MSE, plus the weighted
     #    prediction MSE when predictive; targets standardised by the training split's statistics)
     started = time.perf_counter()
-    tensors = [(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),) for x in (train, val)]
-    loss_fn: Callable[..., Tensor] = _loss
-    if predictive:
-        labels = [next_bar_target(ws, target) for ws in (train_set, val_set)]  # (M, N) each
-        y_mean = labels[0].mean(axis=0)  # (N,)
-        y_std = np.maximum(labels[0].std(axis=0), 1e-12)  # (N,)
-        targets = [torch.from_numpy(((y - y_mean) / y_std).astype(np.float32)) for y in labels]  # (M, N) each
-        tensors = [(*t, y) for t, y in zip(tensors, targets, strict=True)]
-        loss_fn = _predictive_loss(float(m.predict_weight))
+    tensors, loss_fn = _training_tensors(train_set, val_set, target, float(m.predict_weight))
     result = fit(net, tensors[0], tensors[1], loss_fn, cfg.fit, run=run, describe=f"{m.kind} c{m.code_size}")
     wall_s = time.perf_counter() - started
 
@@ -317,20 +281,11 @@ def train_autoencoder(
     net.code_std.copy_(torch.from_numpy(np.maximum(codes.std(axis=0), 1e-6)))
     save_autoencoder(run, model, pca)
     write_csv(run.file("history.csv"), result.history, ["epoch", "train_loss", "val_loss"])
-    val_pca = reconstruction_mse(val, pca.reconstruct(val))
-    val_mse = reconstruction_mse(val, model.reconstruct(val)) if predictive else result.best_val_loss
-    metrics = {"best_epoch": result.best_epoch, "val_mse": val_mse, "val_mse_pca": val_pca,
-               "epochs": result.epochs, "stopped_early": result.stopped_early, "wall_s": round(wall_s, 2)}
-    if predictive:
-        with torch.inference_mode():
-            pred = net.predict(torch.from_numpy(model.encode(val))).numpy()  # (M, N) standardised
-        metrics["val_pred_mse"] = float(np.mean((pred - tensors[1][1].numpy()) ** 2))
-        metrics["predict_target"] = target
-        metrics["val_loss"] = result.best_val_loss
+    metrics = _metrics(model, pca, val, tensors[1][1] if target else None, result, target, wall_s)
     run.write_json("metrics.json", metrics)
     run.update_marker(status="finished")
-    echo(f"best epoch {result.best_epoch} of {result.epochs}: val MSE {val_mse:.4f} "
-         f"(PCA at the same code size {val_pca:.4f}); run directory {run.path}")
+    echo(f"best epoch {result.best_epoch} of {result.epochs}: val MSE {metrics['val_mse']:.4f} "
+         f"(PCA at the same code size {metrics['val_mse_pca']:.4f}); run directory {run.path}")
     return AutoencoderRun(run, model, pca, result, split, metrics)
 
 
@@ -382,6 +337,5 @@ def run_config(run_path: str | Path) -> AutoencoderConfig:
     return from_dict(AutoencoderConfig, read_yaml(run.file("config.yaml")))
 
 
-__all__ = ["PCA", "Autoencoder", "AutoencoderConfig", "WindowAutoencoder", "load_autoencoder", "load_pca",
-           "next_bar_target", "per_asset_windows", "reconstruction_mse", "resolve_predict_target",
-           "train_autoencoder"]
+__all__ = ["AutoencoderRun", "load_autoencoder", "load_pca", "next_bar_target", "resolve_predict_target",
+           "run_config", "save_autoencoder", "split_window_sets", "split_windows", "train_autoencoder"]

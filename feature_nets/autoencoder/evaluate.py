@@ -24,14 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from feature_nets.autoencoder import (
-    PCA,
-    load_autoencoder,
-    load_pca,
-    reconstruction_mse,
-    run_config,
-    split_windows,
-)
+from feature_nets.autoencoder.pca import PCA, reconstruction_mse
+from feature_nets.autoencoder.train import load_autoencoder, load_pca, run_config, split_windows
 from tradegym.errors import ConfigError
 from tradegym.io import atomic_path, atomic_write
 from tradegym.registry import suggest

@@ -8,8 +8,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feature_nets.forecast_obs import ForecastObservation
-from feature_nets.forecasters import Forecaster, ForecastNet
+from feature_nets.forecast.model import Forecaster, ForecastNet
+from feature_nets.forecast.observation import ForecastObservation
 from tests.conftest import make_market
 from tests.envs.test_no_lookahead import perturb_after
 from tradegym.data.market import MarketData
@@ -106,11 +106,11 @@ def test_forecast_env_builds_the_matching_env_by_module_attr_name() -> None:
     from tradegym.envs import make
 
     model = make_forecaster()
-    env = make("feature_nets.forecast_obs:forecast_env", data=make_market(120, 3, ohlc=False), forecaster=model,
+    env = make("feature_nets.forecast.observation:forecast_env", data=make_market(120, 3, ohlc=False), forecaster=model,
                window_bars=8, cost_rate=0.0)
     assert env.observation_space["window"].shape == (8, 3, 3) and "forecast" in env.observation_space.spaces
     with pytest.raises(ConfigError, match=r"env window has shape \(W, N, K\) = \(10, 3, 3\) but"):
-        make("feature_nets.forecast_obs:forecast_env", data=make_market(120, 3, ohlc=False), forecaster=model,
+        make("feature_nets.forecast.observation:forecast_env", data=make_market(120, 3, ohlc=False), forecaster=model,
              window_bars=10)
 
 
@@ -126,6 +126,6 @@ def test_an_agent_on_forecast_features_backtests_through_the_same_wrapped_env() 
     env = ForecastObservation(PortfolioEnv(market, **model.env_kwargs()), model)
     ppo = PPO("MultiInputPolicy", env, n_steps=32, batch_size=32, n_epochs=1, seed=0, policy_kwargs=dict(
         features_extractor_class=WindowExtractor, features_extractor_kwargs=dict(encoder="gru", hidden_size=8)))
-    result = backtest(ppo, market, env_id="feature_nets.forecast_obs:forecast_env",
+    result = backtest(ppo, market, env_id="feature_nets.forecast.observation:forecast_env",
                       env_kwargs={"forecaster": model, "cost_rate": 0.001})
     assert len(result.returns) > 10 and np.isfinite(result.metrics["total_return"])

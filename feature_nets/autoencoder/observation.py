@@ -1,6 +1,6 @@
 """Agents on the compressed state: a frozen autoencoder's code in place of the window.
 
-Three ways to use a trained :class:`~feature_nets.autoencoder.Autoencoder` (or its run
+Three ways to use a trained :class:`~feature_nets.autoencoder.networks.Autoencoder` (or its run
 directory), all reading the code from the observation's own ``window`` (features of bars
 ``t-W+1..t``) and nothing else, so the code can see no more of the future than the window:
 
@@ -8,7 +8,7 @@ directory), all reading the code from the observation's own ``window`` (features
   ``Dict`` observation holding ``window``: the ``window`` key is replaced by ``code``;
 * :class:`CompressedPortfolioEnv`, a ``PortfolioEnv`` whose observation is already
   compressed, usable as an env id everywhere one is taken — agent configs, validation and
-  backtests, which unwrap wrappers — as ``feature_nets.compressed_obs:CompressedPortfolioEnv``
+  backtests, which unwrap wrappers — as ``feature_nets.autoencoder.observation:CompressedPortfolioEnv``
   with ``env.kwargs: {autoencoder: RUN_DIR}``;
 * :class:`CompressedExtractor`, an SB3 features extractor over the plain window that starts
   from the pretrained encoder and, with ``finetune=True``, trains it with the policy.
@@ -50,7 +50,8 @@ from gymnasium import spaces
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import Tensor
 
-from feature_nets.autoencoder import Autoencoder, load_autoencoder
+from feature_nets.autoencoder.networks import Autoencoder
+from feature_nets.autoencoder.train import load_autoencoder
 from tradegym.envs.portfolio import PortfolioEnv
 from tradegym.errors import ConfigError
 

@@ -40,13 +40,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from feature_nets.windows import WindowSet, load_market, log_returns, split_market
 from tradegym.data import MarketData
 from tradegym.errors import ConfigError
 from tradegym.io import atomic_path
 
-if TYPE_CHECKING:  # the forecasters module imports torch; the metrics here need only numpy
-    from feature_nets.forecasters import Forecaster, WindowSet
-
+if TYPE_CHECKING:  # the model module imports torch; the metrics here need only numpy
+    from feature_nets.forecast.model import Forecaster
 
 
 # ---------------------------------------------------------------------- baselines
@@ -79,8 +79,6 @@ def ar_forecast(returns: np.ndarray, rows: np.ndarray, coef: np.ndarray) -> np.n
 def baseline_forecasts(train: MarketData, data: MarketData, rows: np.ndarray,
                        ar_order: int = 5) -> dict[str, np.ndarray]:
     """Forecasts ``(M, N)`` of ``r[t+1]`` at bars ``rows`` of ``data`` by each baseline fit on ``train``."""
-    from feature_nets.forecasters import log_returns
-
     r_train, r = log_returns(train)[1:], log_returns(data)  # (T_train-1, N), (T, N)
     m = len(rows)
     return {
@@ -312,7 +310,8 @@ def evaluate_forecaster(run_path: str | Path, *, split: str = "test", out: str |
         ConfigError: unknown split (with a suggestion), not a forecaster run, or data that
             changed since training.
     """
-    from feature_nets.forecasters import ForecastConfig, load_forecaster, load_market
+    from feature_nets.forecast.config import ForecastConfig
+    from feature_nets.forecast.model import load_forecaster
     from tradegym.config import from_dict, read_yaml
     from tradegym.registry import suggest
     from tradegym.runs import RunDir
@@ -325,7 +324,7 @@ def evaluate_forecaster(run_path: str | Path, *, split: str = "test", out: str |
     data = load_market(cfg.data)
     if data.fingerprint() != run.read_json("data.json")["fingerprint"]:
         raise ConfigError(f"the data of {run.path} changed since training (fingerprint differs)")
-    parts = data.split(cfg.data.train, cfg.data.val, min_rows=cfg.model.window_bars + 2)
+    parts = split_market(data, cfg.data, cfg.model.window_bars)
     table, ws, forecasts = evaluate_on(forecaster, parts.train, getattr(parts, split), cfg.ar_order,
                                        label=cfg.model.encoder)
     folder = Path(out) if out is not None else run.file(f"eval-{split}")
@@ -361,3 +360,8 @@ def evaluate_on(forecaster: Forecaster, train: MarketData, data: MarketData, ar_
         pred = (pred - 0.5) * forecaster.target_std
     forecasts = {label: pred, **baseline_forecasts(train, data, ws.rows, ar_order)}
     return evaluation_table(forecasts, ws.target), ws, forecasts
+
+
+__all__ = ["SPLITS", "DMResult", "ar_forecast", "baseline_forecasts", "diebold_mariano",
+           "evaluate_forecaster", "evaluate_on", "evaluation_table", "fit_ar", "forecast_metrics",
+           "format_table", "plot_forecasts", "spearman"]
