@@ -55,4 +55,5 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
 def install() -> None:
     """Put the alias finder on ``sys.meta_path`` once."""
     if not any(isinstance(f, _AliasFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _AliasFinder())  # before an editable install's finder, which could serve a stale flat file
+        # First: an editable install's finder could otherwise serve a stale flat file.
+        sys.meta_path.insert(0, _AliasFinder())

@@ -18,39 +18,20 @@ build their data here, so both keep the same look-ahead guarantees:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from tradegym.data import MarketData, Split, load, load_spec, source_arguments
+from tradegym.data import MarketData, Split
+from tradegym.data.config import DataConfig, load_market
 from tradegym.features import FeatureScaler, auto_features, compute_features, raw_features
 
-
 # ---------------------------------------------------------------------- the market
-@dataclass
-class ForecastDataConfig:
-    """Which market, and its chronological train / val / test split."""
-
-    source: str = "sp500_stocks"
-    """A source spec (``NAME``, ``csv:PATH``, ``module:function``), see :func:`tradegym.data.load_spec`."""
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    """Passed to the source (``n_assets``, ``phi``, ``seed`` for synthetic markets)."""
-    run: str | None = None
-    """A trained model's run directory, for sources sampled from one (``source: gan``)."""
-    symbols: list[str] | None = None
-    train: float = 0.7
-    val: float = 0.15
+ForecastDataConfig = DataConfig
+"""The old name of :class:`tradegym.data.config.DataConfig`, the one data config of every run."""
 
 
-def load_market(cfg: ForecastDataConfig) -> MarketData:
-    """Load the configured market (kwargs go to the source function)."""
-    kwargs = source_arguments(cfg.source, cfg.kwargs, cfg.run)
-    data = load(cfg.source, **kwargs) if kwargs else load_spec(cfg.source)
-    return data.select(cfg.symbols) if cfg.symbols else data
-
-
-def split_market(data: MarketData, cfg: ForecastDataConfig, window_bars: int) -> Split:
+def split_market(data: MarketData, cfg: DataConfig, window_bars: int) -> Split:
     """``data`` split by date into the configured train / val / test parts.
 
     Each part keeps at least ``window_bars + 2`` rows: one window and one next bar.

@@ -64,9 +64,10 @@ from feature_nets.fit import FitResult, fit, seed_everything
 from feature_nets.windows import WindowSet, load_market, make_windows, split_market, train_feature_names
 from tradegym.config import from_dict, read_yaml, to_dict
 from tradegym.data import MarketData, Split
+from tradegym.data.config import describe_data
 from tradegym.errors import ConfigError
 from tradegym.io import write_csv
-from tradegym.runs import RunDir
+from tradegym.runs import RunDir, finish_run, start_run
 
 
 def _loss(model: WindowAutoencoder, x: Tensor) -> Tensor:
@@ -167,21 +168,6 @@ def _pca_initialised_net(m: AutoencoderModelConfig, train: np.ndarray, pca: PCA 
     return net, pca
 
 
-def _start_run(cfg: AutoencoderConfig, split: Split, runs_root: str | Path,
-               run_dir: str | Path | None) -> RunDir:
-    """A new run directory holding the config and the split's dates, rows and fingerprints."""
-    m, market = cfg.model, split.train
-    run = RunDir.create(runs_root, cfg.run_name, kind="autoencoder", path=run_dir)
-    run.write_yaml("config.yaml", to_dict(cfg))
-    run.write_json("data.json", {
-        "description": market.describe(), "symbols": list(market.symbols),
-        "splits": {p: {"start": str(d.dates[0].date()), "end": str(d.dates[-1].date()), "rows": d.n_bars,
-                       "fingerprint": d.fingerprint()}
-                   for p, d in zip(("train", "val", "test"), split, strict=True)}})
-    run.update_marker(status="training", model_kind=m.kind, code_size=m.code_size)
-    return run
-
-
 def _training_tensors(train_set: WindowSet, val_set: WindowSet, target: str | None, weight: float
                       ) -> tuple[list[tuple[Tensor, ...]], Callable[..., Tensor]]:
     """Train and val tensors and the loss: windows alone, or with next-bar labels when ``target`` is set.
@@ -253,7 +239,8 @@ def train_autoencoder(
     seed_everything(cfg.fit.seed)
 
     # 2. data: windows per split; the mean window and PCA see the training split only
-    split, names, (train_set, val_set, _) = split_window_sets(cfg, data)
+    data = data if data is not None else load_market(cfg.data)
+    split, names, (train_set, val_set, test_set) = split_window_sets(cfg, data)
     train, val = train_set.windows, val_set.windows  # (M, W, N, K)
     m = cfg.model
     target = resolve_predict_target(m.predict_target, split.train) if m.predict_weight > 0 else None
@@ -261,7 +248,9 @@ def train_autoencoder(
     model = Autoencoder(net, m.window_bars, names, m.normalize, tuple(split.train.symbols))
 
     # 3. run directory
-    run = _start_run(cfg, split, runs_root, run_dir)
+    described = describe_data(data, split, samples=(len(train_set), len(val_set), len(test_set)))
+    run = start_run("autoencoder", cfg.run_name, config=to_dict(cfg), data=described, runs_root=runs_root,
+                    run_dir=run_dir, echo=echo, model_kind=m.kind, code_size=m.code_size)
     window_shape = tuple(train.shape[1:])
     per_asset = f" (per asset: {m.code_size // window_shape[1]}, shared weights)" if net.shared else ""
     echo(f"run {run.path}: {m.kind} autoencoder, code {m.code_size}{per_asset} of W*N*K = "
@@ -282,8 +271,7 @@ def train_autoencoder(
     save_autoencoder(run, model, pca)
     write_csv(run.file("history.csv"), result.history, ["epoch", "train_loss", "val_loss"])
     metrics = _metrics(model, pca, val, tensors[1][1] if target else None, result, target, wall_s)
-    run.write_json("metrics.json", metrics)
-    run.update_marker(status="finished")
+    finish_run(run, metrics)
     echo(f"best epoch {result.best_epoch} of {result.epochs}: val MSE {metrics['val_mse']:.4f} "
          f"(PCA at the same code size {metrics['val_mse_pca']:.4f}); run directory {run.path}")
     return AutoencoderRun(run, model, pca, result, split, metrics)

@@ -44,9 +44,10 @@ from feature_nets.windows import (
 )
 from tradegym.config import to_dict
 from tradegym.data import MarketData, Split
+from tradegym.data.config import describe_data
 from tradegym.features import FeatureScaler
 from tradegym.io import write_csv
-from tradegym.runs import RunDir
+from tradegym.runs import RunDir, finish_run, start_run
 
 
 def _loss(task: str) -> Callable[..., Tensor]:
@@ -122,14 +123,9 @@ def train_forecaster(
     net = ForecastNet(m.encoder, m.window_bars, n, k, hidden_size=m.hidden_size,
                       encoder_kwargs=m.encoder_kwargs)
     forecaster = Forecaster(net, m.task, m.window_bars, tuple(names), normalize, mean, std, data.symbols)
-    run = RunDir.create(runs_root, cfg.run_name, kind="forecaster", path=run_dir)
-    run.write_yaml("config.yaml", to_dict(cfg))
-    run.write_json("data.json", {
-        "description": data.describe(), "symbols": list(data.symbols), "fingerprint": data.fingerprint(),
-        "splits": {p: {"start": str(d.dates[0].date()), "end": str(d.dates[-1].date()), "rows": d.n_bars,
-                       "samples": len(s) if s is not None else None}
-                   for p, d, s in zip(("train", "val", "test"), split, (*sets, None), strict=True)}})
-    run.update_marker(status="training", encoder=m.encoder, task=m.task)
+    described = describe_data(data, split, samples=(len(sets[0]), len(sets[1]), None))
+    run = start_run("forecaster", cfg.run_name, config=to_dict(cfg), data=described, runs_root=runs_root,
+                    run_dir=run_dir, echo=echo, encoder=m.encoder, task=m.task)
     echo(f"run {run.path}: {m.encoder} {m.task} on {data.describe()}; "
          f"{len(sets[0])} train / {len(sets[1])} val samples of (W, N, K) = {forecaster.window_shape}")
 
@@ -144,8 +140,7 @@ def train_forecaster(
     write_csv(run.file("history.csv"), result.history, ["epoch", "train_loss", "val_loss"])
     metrics = {"best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
                "epochs": result.epochs, "stopped_early": result.stopped_early, "wall_s": round(wall_s, 2)}
-    run.write_json("metrics.json", metrics)
-    run.update_marker(status="finished")
+    finish_run(run, metrics)
     echo(f"best epoch {result.best_epoch} of {result.epochs} (val loss {result.best_val_loss:.4f}); "
          f"run directory {run.path}")
     return ForecastRun(run, forecaster, result, split, metrics)

@@ -40,7 +40,7 @@ OLD_AUTOENCODER = (
     "save_autoencoder", "split_window_sets", "split_windows", "train_autoencoder")
 """The old ``feature_nets.autoencoder`` module's public names; the path is now the wing's package."""
 
-HOMES = ("feature_nets.windows", "feature_nets.forecast.", "feature_nets.autoencoder.")
+HOMES = ("feature_nets.windows", "feature_nets.forecast.", "feature_nets.autoencoder.", "tradegym.data.config")
 
 
 @pytest.mark.parametrize("old", sorted(OLD_NAMES))
