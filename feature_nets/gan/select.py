@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from feature_nets.forecasters import load_market
-from feature_nets.gan import GanModel, load_gan, run_config, snapshot_name
-from feature_nets.gan_facts import cut_windows, log_returns
-from feature_nets.gan_judges import return_channels, time_split_judge
+from feature_nets.gan.config import load_market, run_config
+from feature_nets.gan.facts import closes_to_log_returns, cut_windows
+from feature_nets.gan.judges import return_channels, time_split_judge
+from feature_nets.gan.model import load_gan, snapshot_name
+from feature_nets.gan.protocols import ReturnSampler
 from tradegym.data import MarketData
 from tradegym.errors import ConfigError, DataError
 from tradegym.io import write_csv
@@ -33,7 +34,7 @@ from tradegym.runs import RunDir
 
 
 def snapshots(run: RunDir) -> list[int]:
-    """Iterations of the run's generator snapshots (:func:`~feature_nets.gan.snapshot_name`), oldest first."""
+    """Iterations of the run's generator snapshots, oldest first (:func:`~.model.snapshot_name`)."""
     folder = run.path / "snapshots"
     return sorted(int(p.stem.split("_")[1]) for p in folder.glob("gen_*.pt")) if folder.is_dir() else []
 
@@ -105,7 +106,7 @@ class TrainingSplitJudge:
         self.real_te = return_channels(real_te, self.scale)
         self.window, self.steps, self.seed = window, steps, seed
 
-    def score(self, model: GanModel, *, progress: bool = True, desc: str = "judge") -> float:
+    def score(self, model: ReturnSampler, *, progress: bool = True, desc: str = "judge") -> float:
         """``|accuracy - 0.5|`` of a judge trained against ``model``'s windows (lower: closer to real)."""
         syn = model.sample_returns(len(self.real_tr) + len(self.real_te), self.window, seed=self.seed + 1)
         scores = time_split_judge(self.real_tr, {"held_out": self.real_te}, return_channels(syn, self.scale),
@@ -218,7 +219,8 @@ def select_runs(
     train = market.split(cfg.data.train, cfg.data.val).train
     if train.fingerprint() != next(iter(prints.values())):
         raise DataError(f"{cfg.data.source}'s training split no longer matches the data the runs learned")
-    judge = TrainingSplitJudge(log_returns(train.close), window=cfg.model.window_bars, steps=steps, seed=seed)
+    judge = TrainingSplitJudge(closes_to_log_returns(train.close), window=cfg.model.window_bars, steps=steps,
+                               seed=seed)
     rows: list[dict[str, Any]] = []
     for run in runs:
         score = judge.score(load_gan(run.path, "best"), progress=progress, desc=f"select {run.path.name}")
