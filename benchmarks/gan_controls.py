@@ -1,8 +1,8 @@
 """The GAN evaluation's controls, measured: what each score says about known generators.
 
-``b`` (default): :func:`feature_nets.gan_eval.evaluate_generators` on ``us_indices`` (S&P 500
+``b`` (default): :func:`feature_nets.gan.evaluate.evaluate_generators` on ``us_indices`` (S&P 500
 + NASDAQ, training split = first 70 %) with the six controls only, over seeds. ``a``:
-:func:`feature_nets.gan_eval.protocol_a` on GOOGL's six raw columns with its four controls.
+:func:`feature_nets.gan.evaluate.protocol_a` on GOOGL's six raw columns with its four controls.
 Tables go to ``benchmarks/GAN.md`` (sections ``controls`` and ``controls_a``, replaced
 atomically); plots and JSON to ``docs/gan/controls/``. One thread: the machine is shared.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import _sections
 import torch
 
-from feature_nets.gan_eval import evaluate_generators, protocol_a
+from feature_nets.gan.evaluate import evaluate_generators, protocol_a
 from tradegym.data import load
 
 ROOT = Path(__file__).resolve().parents[1]

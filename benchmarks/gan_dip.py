@@ -1,6 +1,6 @@
 """The lag-1 dip of the ACF of |r| within 64-day windows: real S&P 500 + NASDAQ against GAN runs.
 
-Within the calibrated judge's real training windows (``gan_judges.judge_windows`` on the
+Within the calibrated judge's real training windows (``gan.judges.judge_windows`` on the
 training split's returns, the windows a generator is judged against in-sample), the
 autocorrelation of ``|r|`` is negative at lag 1 and positive at lag 2; so is ``|r|`` of one
 index against the other's next day. This prints those within-window statistics (mean over
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from feature_nets.gan import load_gan, row_corr
-from feature_nets.gan_judges import judge_windows, time_split
+from feature_nets.gan.judges import judge_windows, time_split
 from tradegym.data import load
 
 REPORT = Path(__file__).with_name("GAN.md")

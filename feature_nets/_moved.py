@@ -18,6 +18,13 @@ from typing import Any
 
 MOVED: dict[str, str] = {
     # gan wing
+    "feature_nets.gan_controls": "feature_nets.gan.controls",
+    "feature_nets.gan_eval": "feature_nets.gan.evaluate",
+    "feature_nets.gan_facts": "feature_nets.gan.facts",
+    "feature_nets.gan_judges": "feature_nets.gan.judges",
+    "feature_nets.gan_plots": "feature_nets.gan.plots",
+    "feature_nets.gan_report": "feature_nets.gan.report",
+    "feature_nets.gan_select": "feature_nets.gan.select",
     # forecast and autoencoder wings
     "feature_nets.forecasters": "feature_nets.forecast",
     "feature_nets.forecast_eval": "feature_nets.forecast.evaluate",

@@ -295,9 +295,11 @@ def start_run(
         run = RunDir.create(runs_root, name, kind=kind, path=run_dir)
     else:
         run = resume
-        if run.read_json("data.json").get("fingerprint") != data["fingerprint"]:
+        from tradegym.data.config import same_data
+
+        if not same_data(run.read_json("data.json"), data):
             raise ConfigError(
-                f"the data of {run.path} changed since the run began (fingerprint differs); "
+                f"the training data of {run.path} changed since the run began (fingerprint differs); "
                 "start a new run instead of resuming"
             )
         for stale in run.remove_stale_temps():

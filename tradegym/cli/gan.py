@@ -47,7 +47,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         f"kwargs: {{n_bars: {args.bars}, seed: {args.seed}}}}}"
     )
     if args.plot:
-        from feature_nets.gan_report import plot_sample_paths
+        from feature_nets.gan.report import plot_sample_paths
 
         png = plot_sample_paths(model, out.with_suffix(".png"), seed=args.seed)
         print(f"paths: {png}")
@@ -55,7 +55,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from feature_nets.gan_report import evaluate_gan_run
+    from feature_nets.gan.report import evaluate_gan_run
 
     controls = None if args.controls == "all" else [] if args.controls == "none" else [
         c.strip() for c in args.controls.split(",") if c.strip()]
@@ -65,7 +65,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_select(args: argparse.Namespace) -> int:
-    from feature_nets.gan_select import select_runs
+    from feature_nets.gan.select import select_runs
 
     with threads(args.threads):
         rows = select_runs(args.runs, steps=args.steps, seed=args.seed, out=args.out)

@@ -13,6 +13,7 @@ same things about its data and resumes only on the same data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,4 +105,22 @@ def describe_data(data: MarketData, split: Split, samples: tuple[int | None, ...
             "splits": parts}
 
 
-__all__ = ["DEFAULT_SPLIT", "DataConfig", "describe_data", "load_data", "load_market"]
+def same_data(recorded: Mapping[str, Any], described: Mapping[str, Any]) -> bool:
+    """Whether a run's ``data.json`` (``recorded``) describes the data now loaded (``described``).
+
+    GAN runs written before the one data contract (their ``data.json`` has no ``fields``)
+    fingerprinted only their training split, at the top level; they are compared on it.
+    """
+    old = recorded.get("fingerprint")
+    if old == described["fingerprint"]:
+        return True
+    return "fields" not in recorded and old == described["splits"]["train"]["fingerprint"]
+
+
+def train_fingerprint(recorded: Mapping[str, Any]) -> str:
+    """The training split's fingerprint in a run's ``data.json`` (old GAN runs: the top-level one)."""
+    return str(recorded["splits"]["train"].get("fingerprint") or recorded["fingerprint"])
+
+
+__all__ = ["DEFAULT_SPLIT", "DataConfig", "describe_data", "load_data", "load_market", "same_data",
+           "train_fingerprint"]

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from feature_nets.gan_facts import check_windows, cut_windows
+from feature_nets.gan.facts import check_windows, cut_windows
 from tradegym.errors import ConfigError, DataError
 
 

@@ -3,7 +3,8 @@
 A score means something only where it separates known-good and known-bad generators from
 real data, so every evaluation runs the same code on these controls beside the GAN. Each is
 fitted on training log returns ``(T, N)`` and samples windows ``(n, L, N)`` of log
-close-to-close returns, seeded and deterministic:
+close-to-close returns (each is a
+:class:`~feature_nets.gan.protocols.ReturnSampler`), seeded and deterministic:
 
 ====================  ========================================================================
 ``replay``            random real training windows (copies: every score should call it real)
@@ -17,7 +18,7 @@ close-to-close returns, seeded and deterministic:
 ``block_bootstrap``   10-day blocks of whole training rows, concatenated
 ====================  ========================================================================
 
-Protocol (a) of :mod:`feature_nets.gan_eval` works on raw-unit GOOGL rows (prices and
+Protocol (a) of :mod:`feature_nets.gan.evaluate` works on raw-unit GOOGL rows (prices and
 volume) instead; its controls (:class:`RowReplay`, :class:`RandomWalkRows`,
 :class:`IidGaussianRows`) sample windows ``(n, L, F)`` of rows.
 """
@@ -25,29 +26,16 @@ volume) instead; its controls (:class:`RowReplay`, :class:`RandomWalkRows`,
 from __future__ import annotations
 
 import math
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from feature_nets.gan.protocols import ReturnSampler, RowSampler
 from tradegym.errors import ConfigError, DataError
 
-
-@runtime_checkable
-class Generator(Protocol):
-    """Anything that samples windows of multi-asset log returns."""
-
-    def sample_returns(self, n: int, length: int, seed: int) -> np.ndarray:
-        """``n`` windows of ``length`` days: log close-to-close returns ``(n, length, N)``."""
-        ...
-
-
-@runtime_checkable
-class RowGenerator(Protocol):
-    """Anything that samples windows of raw rows (prices and volume): protocol (a)."""
-
-    def sample_windows(self, n: int, length: int, seed: int) -> np.ndarray:
-        """``n`` windows of ``length`` rows ``(n, length, F)`` in the real series' units."""
-        ...
+Generator = ReturnSampler
+"""The old name of :class:`~feature_nets.gan.protocols.ReturnSampler` (``gan_controls.Generator``)."""
+RowGenerator = RowSampler
+"""The old name of :class:`~feature_nets.gan.protocols.RowSampler`."""
 
 
 def check_returns(returns: np.ndarray, what: str = "returns", min_rows: int = 2) -> np.ndarray:
@@ -196,7 +184,7 @@ CONTROL_NAMES: tuple[str, ...] = (
 )
 
 
-def fit_controls(returns: np.ndarray, names: tuple[str, ...] = CONTROL_NAMES) -> dict[str, Generator]:
+def fit_controls(returns: np.ndarray, names: tuple[str, ...] = CONTROL_NAMES) -> dict[str, ReturnSampler]:
     """Fit the named controls on training log returns ``(T, N)``.
 
     Raises:

@@ -46,9 +46,18 @@ def check_windows(windows: np.ndarray, what: str = "windows") -> np.ndarray:
     return arr
 
 
-def log_returns(close: np.ndarray) -> np.ndarray:
-    """Log close-to-close returns ``(T - 1, N)`` of closes ``(T, N)``."""
+def closes_to_log_returns(close: np.ndarray) -> np.ndarray:
+    """Log close-to-close returns ``(T - 1, N)`` of a closes array ``(T, N)``: row ``t`` is bar ``t + 1``.
+
+    One row shorter than its input (no padding row); compare
+    :func:`feature_nets.forecasters.log_returns`, which takes a ``MarketData`` and keeps
+    ``T`` rows with a zero first row.
+    """
     return np.diff(np.log(np.asarray(close, dtype=np.float64)), axis=0)
+
+
+log_returns = closes_to_log_returns
+"""The old name of :func:`closes_to_log_returns`, kept for ``feature_nets.gan_facts.log_returns``."""
 
 
 def cut_windows(series: np.ndarray, length: int, step: int | None = None) -> np.ndarray:
@@ -250,3 +259,39 @@ def memorization(synthetic: np.ndarray, heldout: np.ndarray, train_returns: np.n
     syn = float(np.median(nearest_distance(pieces(synthetic), ref)))
     held = float(np.median(nearest_distance(pieces(heldout), ref)))
     return {"synthetic": syn, "heldout": held, "ratio": syn / held if held > 0 else float("nan")}
+
+
+# ---------------------------------------------------------------------- the training monitor's statistics
+# Cheaper relatives of the estimates above, computed in the input's dtype (float32 during
+# training). They are not interchangeable with them: pooled_abs_acf removes each window's
+# own mean and pools the assets, acf removes the pooled mean and keeps assets apart; the
+# training history and the choice of best.pt were measured with these.
+def pooled_abs_acf(windows: np.ndarray, lags: int = 10) -> np.ndarray:
+    """ACF ``(lags,)`` of ``|x|`` at lags ``1..lags`` of windows ``(B, L, C)``, windows and channels pooled.
+
+    Each window's own mean of ``|x|`` is removed; the lag-``k`` products are averaged within
+    each window and summed over windows and channels, over the summed variances.
+    """
+    a = np.abs(windows) - np.abs(windows).mean(axis=1, keepdims=True)  # (B, L, C)
+    var = (a**2).mean(axis=1).sum()
+    return np.array([(a[:, k:] * a[:, :-k]).mean(axis=1).sum() / var for k in range(1, lags + 1)])
+
+
+def pooled_excess_kurtosis(windows: np.ndarray) -> np.ndarray:
+    """Excess kurtosis ``(C,)`` of each channel over every bar of windows ``(..., C)`` (0 for a Gaussian).
+
+    A constant channel gives -3 (its sd is floored at 1e-12), where :func:`stylized_facts` gives NaN.
+    """
+    z = windows.reshape(-1, windows.shape[-1])  # (B*L, C)
+    z = (z - z.mean(axis=0)) / np.maximum(z.std(axis=0), 1e-12)
+    return (z**4).mean(axis=0) - 3.0
+
+
+def sorted_w1(a: np.ndarray, b: np.ndarray) -> float:
+    """Wasserstein-1 of two 1-D samples as the mean gap of their sorted values (first ``min(len)`` each).
+
+    Equals :func:`scipy.stats.wasserstein_distance` for samples of equal size, without its
+    float64 cumulative-distribution pass.
+    """
+    n = min(len(a), len(b))
+    return float(np.abs(np.sort(a[:n]) - np.sort(b[:n])).mean())

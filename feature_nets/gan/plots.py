@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from feature_nets.gan_facts import StylizedFacts
+from feature_nets.gan.facts import StylizedFacts
 from tradegym.io import atomic_path
 
 

@@ -1,10 +1,11 @@
 """``tradegym gan evaluate``: a trained GAN run judged beside the controls, with plots.
 
-:func:`evaluate_gan_run` loads the run's generator and its market and calls
-:func:`feature_nets.gan_eval.evaluate_generators` (protocol (b), stylized facts, distances,
-memorization; every control beside it) and, on a one-symbol market with the six TimeGAN
-columns (``googl`` loaded with ``adjust: false``), :func:`feature_nets.gan_eval.protocol_a`.
-It writes everything into ``RUN/eval`` (or ``out``) and prints the tables.
+:func:`evaluate_sampler` judges any :class:`~feature_nets.gan.protocols.MarketSampler`
+against a market: :func:`feature_nets.gan.evaluate.evaluate_generators` (protocol (b),
+stylized facts, distances, memorization; every control beside it) and, on a one-symbol
+market with the six TimeGAN columns (``googl`` loaded with ``adjust: false``),
+:func:`feature_nets.gan.evaluate.protocol_a`. :func:`evaluate_gan_run` loads a GAN run's
+generator and its market and calls it, writing into ``RUN/eval`` (or ``out``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from feature_nets.forecasters import load_market
-from feature_nets.gan import GanModel, load_gan, run_config
-from feature_nets.gan_eval import TIMEGAN_COLUMNS, evaluate_generators, judge_block, protocol_a
+from feature_nets.gan.config import load_market, run_config
+from feature_nets.gan.controls import CONTROL_NAMES
+from feature_nets.gan.evaluate import TIMEGAN_COLUMNS, evaluate_generators, judge_block, protocol_a
+from feature_nets.gan.facts import closes_to_log_returns
+from feature_nets.gan.model import load_gan
+from feature_nets.gan.protocols import MarketSampler
 from tradegym.data import MarketData
 from tradegym.io import atomic_path, atomic_write
 
@@ -27,28 +31,32 @@ QUICK = {"judge_steps": 60, "small_judge_steps": 60}
 QUICK_A = {"disc_steps": 60, "pred_steps": 60}
 
 
-class GanRows:
-    """Protocol (a)'s view of a GAN: raw six-column windows that start from real rows.
+class SamplerRows:
+    """Protocol (a)'s view of a market sampler: raw six-column windows that start from real rows.
 
-    A GAN generates dynamics, not price levels; each synthetic window starts from the row of
-    a random real day (of the whole series, like protocol (a)'s real windows), and the
-    generator's bars follow it.
+    A generator of dynamics does not know price levels; each synthetic window starts from the
+    row of a random real day (of the whole series, like protocol (a)'s real windows), and the
+    sampler's bars follow it.
     """
 
-    def __init__(self, model: GanModel, market: MarketData) -> None:
+    def __init__(self, model: MarketSampler, market: MarketData) -> None:
         self.model, self.market = model, market
-        self.order = [model.codec.fields.index(c) for c in TIMEGAN_COLUMNS]
+        self.order = [model.fields.index(c) for c in TIMEGAN_COLUMNS]
 
     def sample_windows(self, n: int, length: int, seed: int) -> np.ndarray:
         """``(n, length, 6)`` in TimeGAN column order and raw units."""
         rng = np.random.default_rng(seed)
         rows = rng.integers(0, self.market.n_bars - 1, size=n)
-        start = self.market.prices[rows]  # (n, 1, F) in MarketData field order == codec order
+        start = self.market.prices[rows]  # (n, 1, F) in MarketData field order == the sampler's
         prices = self.model.sample_prices(n, length, seed, start=start)  # (n, L, 1, F)
         return prices[:, :, 0, self.order]
 
 
-def plot_sample_paths(model: GanModel, path: str | os.PathLike[str], *, seed: int = 0,
+GanRows = SamplerRows
+"""The old name of :class:`SamplerRows` (``feature_nets.gan_report.GanRows``)."""
+
+
+def plot_sample_paths(model: MarketSampler, path: str | os.PathLike[str], *, seed: int = 0,
                       real: MarketData | None = None, n_paths: int = 8, n_bars: int = 1260) -> Path:
     """Draw ``n_paths`` sampled close paths (and the real one) per asset, and one path's returns.
 
@@ -64,7 +72,7 @@ def plot_sample_paths(model: GanModel, path: str | os.PathLike[str], *, seed: in
     r = model.sample_returns(n_paths, n_bars, seed)  # (n, T, N)
     n_assets = r.shape[2]
     fig, ax = plt.subplots(2, n_assets, figsize=(6 * n_assets, 7), squeeze=False)
-    real_r = np.diff(np.log(real.close[: n_bars + 1]), axis=0) if real is not None else None
+    real_r = closes_to_log_returns(real.close[: n_bars + 1]) if real is not None else None
     for i, sym in enumerate(model.symbols):
         ax[0, i].plot(np.cumsum(r[:, :, i], axis=1).T, lw=0.8, alpha=0.8)
         if real_r is not None:
@@ -99,11 +107,48 @@ def _markdown(table: Any, digits: int = 3) -> str:
     return "\n".join(lines)
 
 
+def evaluate_sampler(model: MarketSampler, market: MarketData, target: Path, *,
+                     seeds: Sequence[int] = (0, 1, 2), quick: bool = False,
+                     controls: Sequence[str] | None = None,
+                     echo: Callable[[str], Any] = print) -> dict[str, Any]:
+    """Judge a market sampler against ``market`` and the controls; write tables and plots into ``target``.
+
+    Args:
+        model: the generator (any :class:`~feature_nets.gan.protocols.MarketSampler`).
+        market: the real market it learned (its training split is the reference).
+        target: output folder.
+        seeds: one synthetic draw and one training of every judge per seed.
+        quick: tiny judge budgets (a smoke test: the scores mean nothing).
+        controls: control names (default: all six).
+        echo: where the tables go.
+
+    Returns:
+        ``{"b": GanEvaluation, "a": DataFrame or None, "out": Path}``.
+    """
+    result = evaluate_generators({"gan": model}, market, seeds=tuple(seeds), out_dir=target,
+                                 controls=tuple(CONTROL_NAMES if controls is None else controls),
+                                 **(QUICK if quick else {}))
+    echo("protocol (b) and stylized facts:")
+    echo(result.to_markdown())
+    paths = plot_sample_paths(model, target / "paths.png", seed=seeds[0], real=market)
+    table_a = None
+    if market.n_assets == 1 and all(market.has(c) for c in TIMEGAN_COLUMNS):
+        table_a = protocol_a({"gan": SamplerRows(model, market)}, market, seeds=tuple(seeds), out_dir=target,
+                             **(QUICK_A if quick else {}))
+        echo("protocol (a), TimeGAN's scores on the six columns (published on Google: TimeGAN "
+             "0.102 / 0.038, Diffusion-TS 0.067 / 0.036, real predictive 0.036):")
+        text = _markdown(table_a)
+        echo(text)
+        atomic_write(target / "protocol_a.md", text + "\n")
+    echo(f"tables and plots: {target} (facts_<name>.png, {paths.name})")
+    return {"b": result, "a": table_a, "out": target}
+
+
 def evaluate_gan_run(run_path: str | os.PathLike[str], *, seeds: Sequence[int] = (0, 1, 2),
                      out: str | os.PathLike[str] | None = None, quick: bool = False,
                      controls: Sequence[str] | None = None,
                      echo: Callable[[str], Any] = print) -> dict[str, Any]:
-    """Judge a GAN run against real data and the controls; write tables and plots.
+    """Judge a GAN run against real data and the controls: :func:`evaluate_sampler` on its generator.
 
     Args:
         run_path: a directory written by ``tradegym gan train``.
@@ -120,8 +165,6 @@ def evaluate_gan_run(run_path: str | os.PathLike[str], *, seeds: Sequence[int] =
         ConfigError: not a GAN run directory.
         CacheError: the weights fail their hash check.
     """
-    from feature_nets.gan_controls import CONTROL_NAMES
-
     model = load_gan(run_path)
     cfg = run_config(run_path)
     market = load_market(cfg.data)
@@ -134,20 +177,4 @@ def evaluate_gan_run(run_path: str | os.PathLike[str], *, seeds: Sequence[int] =
         echo("note: the GAN saw data after the judge's training block, whose windows the judge then "
              "sees only as synthetic: its in-sample scores are handicapped (train it with "
              "data.train = the block, see docs/gan.md)")
-    result = evaluate_generators({"gan": model}, market, seeds=tuple(seeds), out_dir=target,
-                                 controls=tuple(CONTROL_NAMES if controls is None else controls),
-                                 **(QUICK if quick else {}))
-    echo("protocol (b) and stylized facts:")
-    echo(result.to_markdown())
-    paths = plot_sample_paths(model, target / "paths.png", seed=seeds[0], real=market)
-    table_a = None
-    if market.n_assets == 1 and all(market.has(c) for c in TIMEGAN_COLUMNS):
-        table_a = protocol_a({"gan": GanRows(model, market)}, market, seeds=tuple(seeds), out_dir=target,
-                             **(QUICK_A if quick else {}))
-        echo("protocol (a), TimeGAN's scores on the six columns (published on Google: TimeGAN "
-             "0.102 / 0.038, Diffusion-TS 0.067 / 0.036, real predictive 0.036):")
-        text = _markdown(table_a)
-        echo(text)
-        atomic_write(target / "protocol_a.md", text + "\n")
-    echo(f"tables and plots: {target} (facts_<name>.png, {paths.name})")
-    return {"b": result, "a": table_a, "out": target}
+    return evaluate_sampler(model, market, target, seeds=seeds, quick=quick, controls=controls, echo=echo)

@@ -22,18 +22,20 @@ from typing import Any
 import numpy as np
 import torch
 
-from feature_nets.forecasters import load_market
-from feature_nets.gan import GanModel, load_gan, run_config, snapshot_name
-from feature_nets.gan_facts import cut_windows, log_returns
-from feature_nets.gan_judges import return_channels, time_split_judge
+from feature_nets.gan.config import load_market, run_config
+from feature_nets.gan.facts import closes_to_log_returns, cut_windows
+from feature_nets.gan.judges import return_channels, time_split_judge
+from feature_nets.gan.model import load_gan, snapshot_name
+from feature_nets.gan.protocols import ReturnSampler
 from tradegym.data import MarketData
+from tradegym.data.config import train_fingerprint
 from tradegym.errors import ConfigError, DataError
 from tradegym.io import write_csv
 from tradegym.runs import RunDir
 
 
 def snapshots(run: RunDir) -> list[int]:
-    """Iterations of the run's generator snapshots (:func:`~feature_nets.gan.snapshot_name`), oldest first."""
+    """Iterations of the run's generator snapshots, oldest first (:func:`~.model.snapshot_name`)."""
     folder = run.path / "snapshots"
     return sorted(int(p.stem.split("_")[1]) for p in folder.glob("gen_*.pt")) if folder.is_dir() else []
 
@@ -105,7 +107,7 @@ class TrainingSplitJudge:
         self.real_te = return_channels(real_te, self.scale)
         self.window, self.steps, self.seed = window, steps, seed
 
-    def score(self, model: GanModel, *, progress: bool = True, desc: str = "judge") -> float:
+    def score(self, model: ReturnSampler, *, progress: bool = True, desc: str = "judge") -> float:
         """``|accuracy - 0.5|`` of a judge trained against ``model``'s windows (lower: closer to real)."""
         syn = model.sample_returns(len(self.real_tr) + len(self.real_te), self.window, seed=self.seed + 1)
         scores = time_split_judge(self.real_tr, {"held_out": self.real_te}, return_channels(syn, self.scale),
@@ -208,7 +210,7 @@ def select_runs(
     if not (isinstance(steps, int) and steps >= 1):
         raise ConfigError(f"steps must be an integer >= 1, got {steps!r}")
     runs = [RunDir.open(p, kind="gan") for p in run_paths]
-    prints = {str(r.path): r.read_json("data.json")["fingerprint"] for r in runs}
+    prints = {str(r.path): train_fingerprint(r.read_json("data.json")) for r in runs}
     if len(set(prints.values())) > 1:
         short = ", ".join(f"{path}: {fp[:12]}" for path, fp in prints.items())
         raise ConfigError(f"the runs were trained on different data (fingerprints {short}); "
@@ -218,7 +220,8 @@ def select_runs(
     train = market.split(cfg.data.train, cfg.data.val).train
     if train.fingerprint() != next(iter(prints.values())):
         raise DataError(f"{cfg.data.source}'s training split no longer matches the data the runs learned")
-    judge = TrainingSplitJudge(log_returns(train.close), window=cfg.model.window_bars, steps=steps, seed=seed)
+    judge = TrainingSplitJudge(closes_to_log_returns(train.close), window=cfg.model.window_bars, steps=steps,
+                               seed=seed)
     rows: list[dict[str, Any]] = []
     for run in runs:
         score = judge.score(load_gan(run.path, "best"), progress=progress, desc=f"select {run.path.name}")

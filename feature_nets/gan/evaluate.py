@@ -1,13 +1,13 @@
 """Judging synthetic markets: one table of generators and controls, real vs synthetic.
 
 :func:`evaluate_generators` runs every generator and every control of
-:mod:`feature_nets.gan_controls` through the same code on a market's training split
+:mod:`feature_nets.gan.controls` through the same code on a market's training split
 (log close-to-close returns ``(T, N)``), over several seeds:
 
 ========================  ===================================================================
 column                    meaning
 ========================  ===================================================================
-``disc_b_in``, ``_sd``    calibrated judge (:func:`~feature_nets.gan_judges.time_split_judge`:
+``disc_b_in``, ``_sd``    calibrated judge (:func:`~feature_nets.gan.judges.time_split_judge`:
                           64-day windows, channels ``r/σ`` and ``|r|/σ``, 2-layer GRU 32,
                           3,000 steps of 64 + 64), ``|acc - 0.5|`` on real windows of a later
                           block of the training period; mean and sd over seeds
@@ -37,25 +37,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feature_nets.gan_controls import (
+from feature_nets.gan.controls import (
     CONTROL_NAMES,
-    Generator,
     IidGaussianRows,
     RandomWalkRows,
-    RowGenerator,
     RowReplay,
     fit_controls,
 )
-from feature_nets.gan_facts import (
+from feature_nets.gan.facts import (
     StylizedFacts,
     check_windows,
+    closes_to_log_returns,
     cut_windows,
-    log_returns,
     memorization,
     stylized_facts,
     wasserstein_by_horizon,
 )
-from feature_nets.gan_judges import (
+from feature_nets.gan.judges import (
+    TimeSplit,
     discriminative_score,
     judge_windows,
     predictive_score,
@@ -64,6 +63,7 @@ from feature_nets.gan_judges import (
     time_split_judge,
     timegan_hidden,
 )
+from feature_nets.gan.protocols import ReturnSampler, RowSampler
 from tradegym.data import MarketData
 from tradegym.errors import ConfigError, DataError
 from tradegym.io import atomic_write
@@ -105,7 +105,7 @@ class GanEvaluation:
         return "\n".join(lines)
 
 
-def _sample(gen: Generator, name: str, n: int, length: int, seed: int, n_assets: int) -> np.ndarray:
+def _sample(gen: ReturnSampler, name: str, n: int, length: int, seed: int, n_assets: int) -> np.ndarray:
     out = np.asarray(gen.sample_returns(n, length, seed))
     if out.shape != (n, length, n_assets):
         raise DataError(
@@ -115,7 +115,7 @@ def _sample(gen: Generator, name: str, n: int, length: int, seed: int, n_assets:
 
 
 def evaluate_generators(
-    generators: Mapping[str, Generator],
+    generators: Mapping[str, ReturnSampler],
     data: MarketData,
     *,
     seeds: tuple[int, ...] = (0, 1, 2),
@@ -145,7 +145,7 @@ def evaluate_generators(
         generators: name -> object with ``sample_returns(n, length, seed) -> (n, length, N)``.
         data: the real market (closes are used), ``N`` assets.
         seeds: one judge training per seed and judge.
-        controls: control names from :data:`~feature_nets.gan_controls.CONTROL_NAMES`.
+        controls: control names from :data:`~feature_nets.gan.controls.CONTROL_NAMES`.
         train_fraction: share of rows in the training split (chronological).
         val_fraction: share of rows in the validation split; the rest is the test split.
             The the held-out real windows
@@ -177,53 +177,36 @@ def evaluate_generators(
     if clash:
         raise ConfigError(f"generator name {clash[0]!r} is taken by a control; rename it")
     parts = data.split(train_fraction, val_fraction, min_rows=window + 2)
-    r_train = log_returns(parts.train.close)  # (T, N)
-    r_test = log_returns(parts.test.close)
-    r_after = log_returns(data.close[parts.train.n_bars - 1 :])  # val + test, for memorization
+    r_train = closes_to_log_returns(parts.train.close)  # (T, N)
+    r_test = closes_to_log_returns(parts.test.close)
+    r_after = closes_to_log_returns(data.close[parts.train.n_bars - 1 :])  # val + test, for memorization
     n_assets = r_train.shape[1]
     scale = r_train.std(axis=0)  # (N,) training sd of daily log returns
     big, small = time_split(len(r_train), window, train_fraction=judge_train_fraction), time_split(
         len(r_train), small_window, train_fraction=judge_train_fraction)
-    sets = {}
-    for key, w, split in (("big", window, big), ("small", small_window, small)):
-        tr, te = judge_windows(r_train, split, w)
-        sets[key] = (return_channels(tr, scale), {"in": return_channels(te, scale),
-                                                  "oos": return_channels(cut_windows(r_test, w, 1), scale)})
+    sets = {key: _judge_set(r_train, r_test, split, w, scale)
+            for key, w, split in (("big", window, big), ("small", small_window, small))}
     real_w = cut_windows(r_train, window)  # (n, L, N) non-overlapping
     facts = {"real": stylized_facts(real_w)}
     if fit_controls_on not in ("judge_block", "train"):
         raise ConfigError(f"fit_controls_on must be 'judge_block' or 'train'; got {fit_controls_on!r}")
     fit_rows = r_train[: big.train_rows[1]] if fit_controls_on == "judge_block" else r_train
-    all_gens: dict[str, Generator] = {**generators, **fit_controls(fit_rows, controls)}
+    all_gens: dict[str, ReturnSampler] = {**generators, **fit_controls(fit_rows, controls)}
     rows, plots = [], []
     out = Path(out_dir) if out_dir is not None else None
+    judges = (("big", window, judge_steps, 2, 32, 64, "disc_b"),  # the calibrated judge first
+              ("small", small_window, small_judge_steps, 1, timegan_hidden(2 * n_assets), 128, "small"))
     for name, gen in all_gens.items():
         for seed in seeds:
-            rec: dict[str, float] = {}
-            for key, w, steps, layers, hidden, batch, prefix in (
-                ("big", window, judge_steps, 2, 32, 64, "disc_b"),
-                ("small", small_window, small_judge_steps, 1, timegan_hidden(2 * n_assets), 128, "small"),
-            ):
-                real_tr, tests = sets[key]
-                n = len(real_tr) + max(len(x) for x in tests.values())
-                syn = _sample(gen, name, n, w, seed + (0 if key == "big" else 7919), n_assets)
-                scores = time_split_judge(real_tr, tests, return_channels(syn, scale), hidden=hidden,
-                                          layers=layers, steps=steps, batch_real=batch,
-                                          batch_synthetic=batch, seed=seed, progress=progress,
-                                          desc=f"{name} {prefix} seed {seed}")
-                rec.update({f"{prefix}_{k}": v for k, v in scores.items()})
-                if key == "big":
-                    sample = syn[:n_facts_windows]
-            w1 = wasserstein_by_horizon(real_w, sample, HORIZONS).mean(axis=1) * 1e4
-            rec.update({f"w1_h{h}_bps": float(v) for h, v in zip(HORIZONS, w1, strict=True)})
+            rec, syn = _judge_scores(gen, name, seed, sets, judges, scale, n_assets, progress)
+            sample = syn[:n_facts_windows]
             sf = stylized_facts(sample)
-            rec.update({k: sf.summary()[k] for k in ("kurtosis", "acf_abs_1_10", "leverage_1_10")})
-            rec["memo_ratio"] = memorization(sample, r_after[None], r_train, scale, memo_window)["ratio"]
+            rec.update(_facts_scores(sample, sf, real_w, r_after, r_train, scale, memo_window))
             rows += [{"generator": name, "seed": seed, "metric": k, "value": v} for k, v in rec.items()]
             if seed == seeds[0]:
                 facts[name] = sf
                 if out is not None:
-                    from feature_nets.gan_plots import plot_facts
+                    from feature_nets.gan.plots import plot_facts
 
                     plots.append(plot_facts(name, real_w, sample, facts["real"], sf, data.symbols,
                                             out / f"facts_{name}.png"))
@@ -237,6 +220,48 @@ def evaluate_generators(
                              "judge_test_rows": list(big.test_rows),
                              "small_judge_steps": small_judge_steps})
     return result
+
+
+def _judge_set(r_train: np.ndarray, r_test: np.ndarray, split: TimeSplit, window: int,
+               scale: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A judge's real windows as judge channels: its training windows, and ``in`` / ``oos`` test sets."""
+    tr, te = judge_windows(r_train, split, window)
+    return return_channels(tr, scale), {"in": return_channels(te, scale),
+                                        "oos": return_channels(cut_windows(r_test, window, 1), scale)}
+
+
+def _judge_scores(gen: ReturnSampler, name: str, seed: int,
+                  sets: Mapping[str, tuple[np.ndarray, dict[str, np.ndarray]]],
+                  judges: tuple[tuple[str, int, int, int, int, int, str], ...], scale: np.ndarray,
+                  n_assets: int, progress: bool) -> tuple[dict[str, float], np.ndarray]:
+    """Train each judge against ``gen``: scores ``{prefix_in, prefix_oos, ...}``, the first judge's windows.
+
+    ``judges`` rows are ``(set key, window, steps, layers, hidden, batch, prefix)``; the first
+    judge draws with ``seed``, the others with ``seed + 7919``.
+    """
+    rec: dict[str, float] = {}
+    first = np.empty(0)
+    for i, (key, w, steps, layers, hidden, batch, prefix) in enumerate(judges):
+        real_tr, tests = sets[key]
+        n = len(real_tr) + max(len(x) for x in tests.values())
+        syn = _sample(gen, name, n, w, seed + (0 if i == 0 else 7919), n_assets)  # (n, w, N)
+        scores = time_split_judge(real_tr, tests, return_channels(syn, scale), hidden=hidden,
+                                  layers=layers, steps=steps, batch_real=batch,
+                                  batch_synthetic=batch, seed=seed, progress=progress,
+                                  desc=f"{name} {prefix} seed {seed}")
+        rec.update({f"{prefix}_{k}": v for k, v in scores.items()})
+        first = syn if i == 0 else first
+    return rec, first
+
+
+def _facts_scores(sample: np.ndarray, sf: StylizedFacts, real_w: np.ndarray, r_after: np.ndarray,
+                  r_train: np.ndarray, scale: np.ndarray, memo_window: int) -> dict[str, float]:
+    """Horizon distances, the stylized-fact columns and the memorization ratio of ``sample`` ``(n, L, N)``."""
+    w1 = wasserstein_by_horizon(real_w, sample, HORIZONS).mean(axis=1) * 1e4
+    rec = {f"w1_h{h}_bps": float(v) for h, v in zip(HORIZONS, w1, strict=True)}
+    rec.update({k: sf.summary()[k] for k in ("kurtosis", "acf_abs_1_10", "leverage_1_10")})
+    rec["memo_ratio"] = memorization(sample, r_after[None], r_train, scale, memo_window)["ratio"]
+    return rec
 
 
 def judge_block(data: MarketData, *, train_fraction: float = 0.7, val_fraction: float = 0.15,
@@ -297,7 +322,7 @@ def googl_rows(data: MarketData) -> np.ndarray:
     return np.stack([data.field(f)[:, 0] for f in TIMEGAN_COLUMNS], axis=1)
 
 
-def row_controls(rows: np.ndarray) -> dict[str, RowGenerator]:
+def row_controls(rows: np.ndarray) -> dict[str, RowSampler]:
     """Protocol (a)'s controls on rows ``(T, 6)`` in TimeGAN order."""
     return {
         "replay": RowReplay(rows), "time_shuffled": RowReplay(rows, shuffle=True),
@@ -306,7 +331,7 @@ def row_controls(rows: np.ndarray) -> dict[str, RowGenerator]:
     }
 
 
-def protocol_a(generators: Mapping[str, RowGenerator], data: MarketData, *,
+def protocol_a(generators: Mapping[str, RowSampler], data: MarketData, *,
                seeds: tuple[int, ...] = (0, 1, 2), window: int = 24, disc_steps: int = 2000,
                pred_steps: int = 5000, controls: bool = True,
                out_dir: str | os.PathLike[str] | None = None, progress: bool = True) -> pd.DataFrame:

@@ -1,0 +1,20 @@
+"""The GAN config: defaults, partial sections and the benchmark configuration."""
+
+from __future__ import annotations
+
+
+def test_a_partial_data_section_keeps_the_gan_default_source() -> None:
+    from feature_nets.gan import load_gan_config
+
+    assert load_gan_config(None, ["data.train=0.5"]).data.source == "us_indices"
+
+
+def test_the_benchmark_config_is_the_fourth_round_configuration() -> None:
+    """benchmarks/gan_us_indices.yaml loads, passes its checks and is what GAN.md measured."""
+    from pathlib import Path
+
+    from feature_nets.gan import load_gan_config
+
+    cfg = load_gan_config(Path(__file__).parents[3] / "benchmarks" / "gan_us_indices.yaml")
+    assert cfg.model.feedback and cfg.train.facts_weight == 20 and cfg.train.iterations == 2500
+    assert cfg.data.source == "us_indices" and cfg.model.bars == "close"
