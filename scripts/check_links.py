@@ -1,6 +1,7 @@
 """Check that every relative markdown link in the docs resolves to an existing file.
 
-Run from the repository root: ``python scripts/check_links.py`` (tests/test_docs.py runs it too). It reads README.md,
+Run from the repository root: ``python scripts/check_links.py`` (tests/test_docs.py runs it
+too). It reads README.md,
 CONTRIBUTING.md, docs/**/*.md and benchmarks/*.md, follows each ``[text](target)`` and
 ``![alt](target)`` that is not a URL, and checks the file (and a ``#heading`` anchor in a
 markdown target, by GitHub's slug rule) exists. Exit code 1 lists the broken ones.
