@@ -65,6 +65,7 @@ from feature_nets.gan.judges import (
 )
 from feature_nets.gan.protocols import ReturnSampler, RowSampler
 from tradegym.data import MarketData
+from tradegym.data.market import DEFAULT_SPLIT
 from tradegym.errors import ConfigError, DataError
 from tradegym.io import atomic_write
 
@@ -120,8 +121,8 @@ def evaluate_generators(
     *,
     seeds: tuple[int, ...] = (0, 1, 2),
     controls: tuple[str, ...] = CONTROL_NAMES,
-    train_fraction: float = 0.7,
-    val_fraction: float = 0.15,
+    train_fraction: float = DEFAULT_SPLIT[0],
+    val_fraction: float = DEFAULT_SPLIT[1],
     window: int = 64,
     small_window: int = 24,
     judge_steps: int = 3000,
@@ -264,7 +265,8 @@ def _facts_scores(sample: np.ndarray, sf: StylizedFacts, real_w: np.ndarray, r_a
     return rec
 
 
-def judge_block(data: MarketData, *, train_fraction: float = 0.7, val_fraction: float = 0.15,
+def judge_block(data: MarketData, *, train_fraction: float = DEFAULT_SPLIT[0],
+                val_fraction: float = DEFAULT_SPLIT[1],
                 judge_train_fraction: float = 0.75) -> MarketData:
     """The rows of ``data`` whose returns train the calibrated judge: the start of the training split.
 
