@@ -439,7 +439,7 @@ for _cls in (Cash, BuyAndHold, EqualWeight, InverseVolatility, MinimumVariance, 
     BASELINES.add(_cls.name, _cls)
 BASELINES.add("equal_weight_weekly", functools.partial(EqualWeight, rebalance="weekly"))
 BASELINES.add("equal_weight_monthly", functools.partial(EqualWeight, rebalance="monthly"))
-BASELINES.add_lazy("oracle", "tradegym.data.synthetic:OraclePolicy")
+BASELINES.add_lazy("oracle", "tradegym.data.planted:OraclePolicy")
 
 DEFAULT_BASELINES = ("cash", "buy_and_hold", "equal_weight", "equal_weight_monthly", "inverse_vol",
                      "min_variance", "momentum", "random")
