@@ -222,3 +222,42 @@ def test_no_import_cycles() -> None:
     found = cycles(import_graph())
     assert not found, "module-level import cycles (import one side inside a function, or split " \
                       "the shared part out):\n" + "\n".join(" <-> ".join(c) for c in found)
+
+
+# Sizes (STYLE 15): a module over 400 lines or a function body over 80 says why, or is split.
+MODULE_LINES = 400
+FUNCTION_LINES = 80
+
+
+def _size_reasons_missing() -> list[str]:
+    """Modules over 400 lines without a ``Size:`` docstring line; function bodies over 80 without ``# Size:``."""
+    bad = []
+    for path in MODULES.values():
+        text = path.read_text()
+        lines = text.splitlines()
+        tree = ast.parse(text, str(path))
+        where = path.relative_to(ROOT)
+        doc = ast.get_docstring(tree) or ""
+        if len(lines) > MODULE_LINES and not any(ln.strip().startswith("Size:") for ln in doc.splitlines()):
+            bad.append(f"{where}: {len(lines)} lines and no 'Size: <reason>' line in its module docstring")
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            body = node.body
+            has_doc = ast.get_docstring(node, clean=False) is not None
+            code = body[1:] if has_doc else body
+            if not code:
+                continue
+            size = (code[-1].end_lineno or code[-1].lineno) - code[0].lineno + 1
+            after = (body[0].end_lineno or body[0].lineno) if has_doc else node.lineno
+            # The reason goes on the line(s) between the docstring (or the signature) and the code.
+            between = lines[after:code[0].lineno - 1]
+            if size > FUNCTION_LINES and not any(ln.strip().startswith("# Size:") for ln in between):
+                bad.append(f"{where}:{node.lineno}: {node.name} has a {size}-line body and no "
+                           "'# Size: <reason>' comment after its docstring")
+    return bad
+
+
+def test_modules_stay_near_400_lines() -> None:
+    bad = _size_reasons_missing()
+    assert not bad, ("split these by idea (STYLE 15), or write why they stay whole:\n" + "\n".join(bad))

@@ -54,8 +54,8 @@ for _name, _spec in {
     "yahoo": "tradegym.data.yahoo:load_yahoo",
     "gbm": "tradegym.data.synthetic:gbm",
     "regime": "tradegym.data.synthetic:regime_switching",
-    "planted": "tradegym.data.synthetic:planted_signal",
-    "ar1": "tradegym.data.synthetic:ar1_returns",
+    "planted": "tradegym.data.planted:planted_signal",
+    "ar1": "tradegym.data.planted:ar1_returns",
 }.items():
     SOURCES.add_lazy(_name, _spec)
 

@@ -7,7 +7,10 @@ universe has ``fields == ("close",)``; an open column is never invented from clo
 Objects are built only through validating constructors (:meth:`MarketData.from_array`,
 :meth:`MarketData.from_wide`, :meth:`MarketData.from_frames`), which reject NaN/inf,
 non-positive prices, negative volume, unsorted or duplicated dates and empty data with a
-:class:`~tradegym.errors.DataError` naming the field, symbol and date.
+:class:`~tradegym.errors.DataError` naming the field, symbol and date. The field vocabulary
+(:data:`FIELDS`, :func:`canonical_field`) lives in :mod:`tradegym.data.fields` and the
+constructors' validation and calendar alignment in :mod:`tradegym.data.validate`; their
+names stay importable from here.
 """
 
 from __future__ import annotations
@@ -16,60 +19,15 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from tradegym.data.validate import (
-    align_calendars,
-    apply_adjustment,
-    check_dates,
-    check_values,
-    forward_fill,
-    require_datetime_index,
-)
-from tradegym.errors import DataError, describe_more
+from tradegym.data.fields import FIELDS, PRICE_FIELDS, canonical_field
+from tradegym.data.validate import Align, Fill, build_array, require_datetime_index, stack_frames
+from tradegym.errors import DataError
 from tradegym.registry import suggest
-
-FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "volume", "adj_close")
-"""Canonical field names, in array order."""
-
-PRICE_FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "adj_close")
-
-_COLUMN_ALIASES: dict[str, str] = {
-    "open": "open",
-    "high": "high",
-    "low": "low",
-    "close": "close",
-    "price": "close",
-    "volume": "volume",
-    "adj close": "adj_close",
-    "adj_close": "adj_close",
-    "adjclose": "adj_close",
-    "adjusted close": "adj_close",
-    "adjusted_close": "adj_close",
-}
-
-Align = Literal["strict", "intersection", "union+ffill"]
-Fill = Literal["ffill"] | None
-
-
-def canonical_field(column: str, where: str = "") -> str:
-    """Map a source column name (``"Adj Close"``, ``"Close"``...) to a field in :data:`FIELDS`.
-
-    Raises:
-        DataError: the column is not a known price or volume field.
-    """
-    key = str(column).strip().lower().replace("-", " ")
-    if key in _COLUMN_ALIASES:
-        return _COLUMN_ALIASES[key]
-    place = f" in {where}" if where else ""
-    raise DataError(
-        f"unknown column {column!r}{place}.{suggest(key, list(_COLUMN_ALIASES))} "
-        f"Expected some of: Open, High, Low, Close, Adj Close, Volume."
-    )
-
 
 DEFAULT_SPLIT: tuple[float, float] = (0.7, 0.15)
 """Train and validation fractions of rows (the test part is the rest, 15 %): the one default
@@ -142,42 +100,8 @@ class MarketData:
             DataError: shapes disagree, unknown/duplicate fields or symbols, empty data,
                 bad dates, NaN/inf, non-positive prices or negative volume.
         """
-        values = np.array(prices, dtype=np.float64, copy=True)
-        if values.ndim == 2:
-            values = values[:, :, None]  # (T, N, 1)
-        if values.ndim != 3:
-            raise DataError(f"prices must be (T, N, F) or (T, N); got shape {values.shape}")
-        names = [canonical_field(f, "fields") for f in fields]
-        if len(set(names)) != len(names):
-            raise DataError(f"duplicate fields {list(fields)}: each field may appear once")
-        symbols = tuple(str(s) for s in symbols)
-        if len(set(symbols)) != len(symbols):
-            dup = sorted({s for s in symbols if symbols.count(s) > 1})
-            raise DataError(f"duplicate symbols {dup}: each symbol may appear once")
-        index = pd.DatetimeIndex(pd.to_datetime(list(dates) if not isinstance(dates, pd.Index) else dates))
-        expected = (len(index), len(symbols), len(names))
-        if values.shape != expected:
-            raise DataError(
-                f"prices shape {values.shape} does not match (dates, symbols, fields) = {expected}"
-            )
-        if values.size == 0:
-            raise DataError(
-                f"empty market: {len(index)} dates x {len(symbols)} symbols x {len(names)} fields; "
-                "check the source path, tickers and date range"
-            )
-        order = [FIELDS.index(n) for n in names]
-        perm = np.argsort(order)
-        values = values[:, :, perm]  # (T, N, F) in canonical field order
-        names = [names[i] for i in perm]
-        check_dates(index)
-        if fill == "ffill":
-            values = forward_fill(values)
-        elif fill is not None:
-            raise DataError(f"unknown fill policy {fill!r}; use None or 'ffill'")
-        check_values(values, index, symbols, names, filled=fill == "ffill")
-        if adjust and "adj_close" in names and "close" in names:
-            values, names = apply_adjustment(values, names)
-        return cls(values, index, symbols, tuple(names), name, dict(meta or {}))
+        values, index, names, columns = build_array(prices, dates, symbols, fields, fill=fill, adjust=adjust)
+        return cls(values, index, names, columns, name, dict(meta or {}))
 
     @classmethod
     def from_wide(
@@ -233,40 +157,11 @@ class MarketData:
             DataError: no frames, differing field sets, misaligned calendars under
                 ``"strict"``, or anything :meth:`from_array` rejects.
         """
-        if not frames:
-            raise DataError("no symbols given: pass at least one frame")
-        canon: dict[str, pd.DataFrame] = {}
-        for sym, df in frames.items():
-            require_datetime_index(df, f"{name}/{sym}")
-            if df.empty:
-                raise DataError(f"symbol {sym} has no rows; check its file or ticker")
-            cols = [canonical_field(c, f"{name}/{sym}") for c in df.columns]
-            canon[str(sym)] = df.set_axis(cols, axis=1)
-        field_sets = {sym: tuple(sorted(df.columns, key=FIELDS.index)) for sym, df in canon.items()}
-        first_sym, first_fields = next(iter(field_sets.items()))
-        for sym, fs in field_sets.items():
-            if fs != first_fields:
-                raise DataError(
-                    f"symbol {sym} has fields {list(fs)} but {first_sym} has {list(first_fields)}; "
-                    "every symbol must carry the same fields"
-                )
-        for sym, df in canon.items():
-            dup = df.index[df.index.duplicated()]
-            if len(dup):
-                raise DataError(
-                    f"duplicated date {dup[0].date()} for {sym}{describe_more(len(dup))}; drop duplicates"
-                )
-        indexes = {sym: df.index for sym, df in canon.items()}
-        calendar = align_calendars(indexes, align)
-        arrays = []
-        for df in canon.values():
-            part = df.sort_index().reindex(calendar) if align != "strict" else df
-            arrays.append(part[list(first_fields)].to_numpy(dtype=np.float64))
-        values = np.stack(arrays, axis=1)  # (T, N, F)
+        values, calendar, symbols, fields = stack_frames(frames, align, name)
         if align == "union+ffill":
             fill = "ffill"
         return cls.from_array(
-            values, calendar, list(canon), first_fields,
+            values, calendar, symbols, fields,
             name=name, meta=meta, fill=fill, adjust=adjust,
         )
 
@@ -445,3 +340,8 @@ class MarketData:
                 f"{self.name!r} has {self.n_bars} rows but {why} needs at least {rows}; "
                 "use a longer date range or a smaller window"
             )
+
+
+__all__ = [
+    "DEFAULT_SPLIT", "FIELDS", "PRICE_FIELDS", "Align", "Fill", "MarketData", "Split", "canonical_field",
+]

@@ -1,17 +1,127 @@
 """Validation and alignment behind :class:`~tradegym.data.market.MarketData`'s constructors.
 
-Each check raises :class:`~tradegym.errors.DataError` naming the field, symbol and date,
-how many more are bad, and how to fix it.
+:func:`build_array` is the body of ``MarketData.from_array`` and :func:`stack_frames` the
+alignment step of ``MarketData.from_frames``; the checks below them raise
+:class:`~tradegym.errors.DataError` naming the field, symbol and date, how many more are
+bad, and how to fix it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from tradegym.data.fields import FIELDS, canonical_field
 from tradegym.errors import DataError, describe_more
+
+Align = Literal["strict", "intersection", "union+ffill"]
+Fill = Literal["ffill"] | None
+
+
+def build_array(
+    prices: np.ndarray,
+    dates: Sequence[Any] | pd.DatetimeIndex,
+    symbols: Sequence[str],
+    fields: Sequence[str],
+    *,
+    fill: Fill,
+    adjust: bool,
+) -> tuple[np.ndarray, pd.DatetimeIndex, tuple[str, ...], tuple[str, ...]]:
+    """Validate ``MarketData.from_array``'s arguments (documented there) into its parts.
+
+    Returns:
+        ``(values, dates, symbols, fields)``: float64 values ``(T, N, F)`` in :data:`FIELDS`
+        order (adjusted and without ``adj_close`` when ``adjust``), a ``DatetimeIndex``, and
+        the symbol and field names as tuples.
+
+    Raises:
+        DataError: as ``MarketData.from_array``.
+    """
+    values = np.array(prices, dtype=np.float64, copy=True)
+    if values.ndim == 2:
+        values = values[:, :, None]  # (T, N, 1)
+    if values.ndim != 3:
+        raise DataError(f"prices must be (T, N, F) or (T, N); got shape {values.shape}")
+    names = [canonical_field(f, "fields") for f in fields]
+    if len(set(names)) != len(names):
+        raise DataError(f"duplicate fields {list(fields)}: each field may appear once")
+    symbols = tuple(str(s) for s in symbols)
+    if len(set(symbols)) != len(symbols):
+        dup = sorted({s for s in symbols if symbols.count(s) > 1})
+        raise DataError(f"duplicate symbols {dup}: each symbol may appear once")
+    index = pd.DatetimeIndex(pd.to_datetime(list(dates) if not isinstance(dates, pd.Index) else dates))
+    expected = (len(index), len(symbols), len(names))
+    if values.shape != expected:
+        raise DataError(
+            f"prices shape {values.shape} does not match (dates, symbols, fields) = {expected}"
+        )
+    if values.size == 0:
+        raise DataError(
+            f"empty market: {len(index)} dates x {len(symbols)} symbols x {len(names)} fields; "
+            "check the source path, tickers and date range"
+        )
+    order = [FIELDS.index(n) for n in names]
+    perm = np.argsort(order)
+    values = values[:, :, perm]  # (T, N, F) in canonical field order
+    names = [names[i] for i in perm]
+    check_dates(index)
+    if fill == "ffill":
+        values = forward_fill(values)
+    elif fill is not None:
+        raise DataError(f"unknown fill policy {fill!r}; use None or 'ffill'")
+    check_values(values, index, symbols, names, filled=fill == "ffill")
+    if adjust and "adj_close" in names and "close" in names:
+        values, names = apply_adjustment(values, names)
+    return values, index, symbols, tuple(names)
+
+
+def stack_frames(
+    frames: Mapping[str, pd.DataFrame], align: Align, name: str
+) -> tuple[np.ndarray, pd.DatetimeIndex, list[str], tuple[str, ...]]:
+    """Stack one frame per symbol onto one calendar: the alignment of ``MarketData.from_frames``.
+
+    Returns:
+        ``(values (T, N, F), calendar, symbols, fields)``, not yet validated (missing values
+        from ``"intersection"``/``"union+ffill"`` reindexing stay NaN for ``build_array``).
+
+    Raises:
+        DataError: no frames, an empty frame, unknown columns, differing field sets,
+            duplicated dates or misaligned calendars under ``"strict"``.
+    """
+    if not frames:
+        raise DataError("no symbols given: pass at least one frame")
+    canon: dict[str, pd.DataFrame] = {}
+    for sym, df in frames.items():
+        require_datetime_index(df, f"{name}/{sym}")
+        if df.empty:
+            raise DataError(f"symbol {sym} has no rows; check its file or ticker")
+        cols = [canonical_field(c, f"{name}/{sym}") for c in df.columns]
+        canon[str(sym)] = df.set_axis(cols, axis=1)
+    field_sets = {sym: tuple(sorted(df.columns, key=FIELDS.index)) for sym, df in canon.items()}
+    first_sym, first_fields = next(iter(field_sets.items()))
+    for sym, fs in field_sets.items():
+        if fs != first_fields:
+            raise DataError(
+                f"symbol {sym} has fields {list(fs)} but {first_sym} has {list(first_fields)}; "
+                "every symbol must carry the same fields"
+            )
+    for sym, df in canon.items():
+        dup = df.index[df.index.duplicated()]
+        if len(dup):
+            raise DataError(
+                f"duplicated date {dup[0].date()} for {sym}{describe_more(len(dup))}; drop duplicates"
+            )
+    indexes = {sym: df.index for sym, df in canon.items()}
+    calendar = align_calendars(indexes, align)
+    arrays = []
+    for df in canon.values():
+        part = df.sort_index().reindex(calendar) if align != "strict" else df
+        arrays.append(part[list(first_fields)].to_numpy(dtype=np.float64))
+    values = np.stack(arrays, axis=1)  # (T, N, F)
+    return values, calendar, list(canon), first_fields
 
 
 def require_datetime_index(frame: pd.DataFrame, where: str) -> None:
