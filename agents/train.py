@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import RunConfig, load_run_config
+from feature_nets.runtime import apply_runtime, keep_heap, restores_threads
 from tradegym.data import MarketData, load, load_spec, source_arguments
 from tradegym.data.market import Split
 from tradegym.errors import ConfigError
@@ -124,6 +125,7 @@ class _EnvFactory:
                     **self.kwargs)
 
 
+@restores_threads
 def train(
     config: RunConfig | str | Path | None = None,
     *,
@@ -167,13 +169,7 @@ def train(
         run = RunDir.create(runs_root, cfg.name, kind="agent", path=run_dir)
     run.write_yaml("config.yaml", cfg.to_dict())
     set_random_seed(cfg.train.seed)
-    if cfg.train.torch_threads < 0:
-        raise ConfigError(
-            f"train.torch_threads must be >= 0 (0: torch's default), got {cfg.train.torch_threads}")
-    if cfg.train.torch_threads:
-        import torch
-
-        torch.set_num_threads(cfg.train.torch_threads)
+    runtime = apply_runtime(cfg.train.torch_threads, cfg.train.device, "train.")  # restored on return
 
     # 2. data, split by date; the test split is never touched here
     data, split = load_data(cfg)
@@ -204,7 +200,7 @@ def train(
     run.update_marker(status="training", device=str(model.device), algo=cfg.agent.algo,
                       loader="agents.train:load_policy")
     echo(f"run {run.path}: {cfg.agent.algo} + {cfg.agent.extractor} on {data.describe()}; "
-         f"{cfg.train.n_envs} envs, device {model.device}")
+         f"{cfg.train.n_envs} envs, device {model.device} ({runtime.describe()})")
 
     # 5. learn, with checkpoints and validation; Ctrl-C saves and stops cleanly
     checkpoint = CheckpointCallback(run, cfg.train.checkpoint_freq, cfg.train.keep_checkpoints)
@@ -252,9 +248,13 @@ def train(
 def load_policy(run_path: str | Path) -> tuple[Any, dict[str, Any]]:
     """The best model of a run and its env: the loader behind ``tradegym.backtest(RUN_DIR, ...)``.
 
+    Keeps the heap (:func:`~feature_nets.runtime.keep_heap`) but leaves torch's threads as
+    they are: the caller uses the model after this returns.
+
     Returns:
         ``(model, {"env_id", "env_kwargs", "name"})``.
     """
+    keep_heap()
     model, cfg = load_trained(run_path)
     return model, {"env_id": cfg.env.id, "env_kwargs": cfg.env.env_kwargs(),
                    "name": f"{cfg.agent.algo}_{cfg.agent.extractor}"}
