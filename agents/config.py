@@ -75,12 +75,13 @@ class TrainConfig:
     for a built-in env with n_envs > 1, else 'dummy'."""
     seed: int = 0
     device: str = "auto"
-    """'auto' uses CUDA when present."""
+    """'auto' uses CUDA when present (:func:`feature_nets.runtime.resolve_device`)."""
     torch_threads: int = 0
-    """CPU threads of torch; 0 keeps torch's default (one per core). Set 1 on a busy machine:
-    torch's spinning threads thrash when other jobs hold the cores (measured on 2 cores,
-    4,096 PPO+LSTM steps: idle, 19 s with the default vs 27 s with 1 thread; with other jobs
-    running, 46 s vs 28 s; a walk-forward fold took 20 min vs 37 s)."""
+    """CPU threads of torch; 0 (auto) is one thread, whatever the machine or its load, so a seed
+    gives the same parameters everywhere (1 and 2 threads round differently). More threads help
+    only on idle cores: on 2 cores, 8,192 PPO+LSTM steps took 15.5 s with 2 threads vs 21.2 s
+    with 1 when idle, but 538 s vs 21.8 s beside one busy process (torch's threads spin-wait
+    for a descheduled peer); see :data:`feature_nets.runtime.AUTO_THREADS`."""
     eval_freq: int = 4_096
     """Timesteps between validation backtests (the best model by validation Sharpe is kept)."""
     checkpoint_freq: int = 4_096

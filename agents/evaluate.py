@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from agents.train import load_data, load_trained
+from feature_nets.runtime import apply_runtime, restores_threads
 from tradegym.errors import ConfigError
 from tradegym.runs import RunDir
 
 
+@restores_threads
 def evaluate_run(
     run_path: str | Path,
     *,
@@ -58,6 +60,7 @@ def evaluate_run(
     from tradegym.data import load_spec
 
     model, cfg = load_trained(run_path, best=best)
+    apply_runtime(cfg.train.torch_threads, "cpu", "train.")  # the run's threads, restored on return
     if data is None:
         market, _ = load_data(cfg)
     else:

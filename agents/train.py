@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import RunConfig, load_run_config
+from feature_nets.runtime import apply_runtime, keep_heap, restores_threads
 from tradegym.data import MarketData
 from tradegym.data.config import describe_data
 from tradegym.data.config import load_data as load_configured_data
@@ -100,6 +101,7 @@ class _EnvFactory:
                     **self.kwargs)
 
 
+@restores_threads
 def train(
     config: RunConfig | str | Path | None = None,
     *,
@@ -130,26 +132,12 @@ def train(
     from stable_baselines3.common.utils import set_random_seed
 
     from agents.callbacks import CheckpointCallback, ValidationCallback, save_model
-    from agents.factory import load_model, make_model
 
     # 1. config (a resumed run's own) and data, split by date; the test split is never touched
     #    here. Nothing is written until both are known good.
-    if resume is not None:
-        if config is not None:
-            raise ConfigError("pass either a config or --resume RUN_DIR, not both")
-        resumed = open_run(resume, "agent")
-        cfg = load_run_config(resumed.file("config.yaml"), overrides)
-    else:
-        resumed = None
-        cfg = config if isinstance(config, RunConfig) else load_run_config(config or "ppo_lstm", overrides)
-    if cfg.train.torch_threads < 0:
-        raise ConfigError(
-            f"train.torch_threads must be >= 0 (0: torch's default), got {cfg.train.torch_threads}")
+    cfg, resumed = _resolve_config(config, overrides, resume)
     set_random_seed(cfg.train.seed)
-    if cfg.train.torch_threads:
-        import torch
-
-        torch.set_num_threads(cfg.train.torch_threads)
+    runtime = apply_runtime(cfg.train.torch_threads, cfg.train.device, "train.")  # restored on return
     data, split = load_data(cfg)
 
     # 2. the run directory: new, or the resumed one after checking its data
@@ -160,23 +148,11 @@ def train(
     vec_env = make_vec_env(cfg, split.train)
 
     # 4. model: new, or the last checkpoint
-    tb = run.file("tb") if cfg.train.tensorboard else None
-    if resume is not None:
-        checkpoints = run.checkpoints()
-        if not checkpoints:
-            raise ConfigError(f"{run.path} has no checkpoint to resume from")
-        step, path = run.latest_valid_checkpoint(echo)
-        model = load_model(cfg.agent.algo, path, env=vec_env, device=cfg.train.device)
-        if tb is not None:
-            model.tensorboard_log = str(tb)
-        echo(f"resuming {run.path} from step {step}")
-    else:
-        model = make_model(cfg.agent, vec_env, seed=cfg.train.seed, device=cfg.train.device,
-                           tensorboard_log=tb)
+    model = _model(cfg, run, vec_env, resuming=resumed is not None, echo=echo)
     run.update_marker(status="training", device=str(model.device), algo=cfg.agent.algo,
                       loader="agents.train:load_policy")
     echo(f"run {run.path}: {cfg.agent.algo} + {cfg.agent.extractor} on {data.describe()}; "
-         f"{cfg.train.n_envs} envs, device {model.device}")
+         f"{cfg.train.n_envs} envs, device {model.device} ({runtime.describe()})")
 
     # 5. learn, with checkpoints and validation; Ctrl-C saves and stops cleanly
     checkpoint = CheckpointCallback(run, cfg.train.checkpoint_freq, cfg.train.keep_checkpoints)
@@ -199,18 +175,7 @@ def train(
     # 6. save: final checkpoint, model, a last validation, metrics
     checkpoint.save()
     save_model(run, "model.zip", model)
-    if interrupted:
-        final: dict[str, Any] = {}
-    elif validation.rows and validation.rows[-1]["timesteps"] == model.num_timesteps:
-        final = dict(validation.rows[-1])  # just evaluated at this very step
-    else:
-        final = validation.evaluate()
-    metrics = {
-        "timesteps": int(model.num_timesteps), "wall_s": round(wall_s, 2),
-        "steps_per_s": round((model.num_timesteps - start_steps) / wall_s, 1) if wall_s > 0 else None,
-        "best_val_sharpe": validation.best_sharpe if validation.rows else None,
-        "final_val": final, "device": str(model.device),
-    }
+    metrics = _metrics(model, validation, interrupted, wall_s, start_steps)
     finish_run(run, metrics, interrupted=interrupted)
     vec_env.close()
     if interrupted:
@@ -220,12 +185,67 @@ def train(
     return TrainResult(run, model, int(model.num_timesteps), interrupted, metrics)
 
 
+def _resolve_config(config: RunConfig | str | Path | None, overrides: list[str] | tuple,
+                    resume: str | Path | None) -> tuple[RunConfig, RunDir | None]:
+    """The run's config (a resumed run's own ``config.yaml`` plus overrides) and the run to resume."""
+    if resume is None:
+        cfg = config if isinstance(config, RunConfig) else load_run_config(config or "ppo_lstm", overrides)
+        return cfg, None
+    if config is not None:
+        raise ConfigError("pass either a config or --resume RUN_DIR, not both")
+    resumed = open_run(resume, "agent")
+    return load_run_config(resumed.file("config.yaml"), overrides), resumed
+
+
+def _model(cfg: RunConfig, run: RunDir, vec_env: Any, *, resuming: bool, echo: Callable[[str], Any]) -> Any:
+    """A new SB3 model, or the run's newest checkpoint that verifies.
+
+    Raises:
+        ConfigError: resuming a run that has no checkpoint.
+    """
+    from agents.factory import load_model, make_model
+
+    tb = run.file("tb") if cfg.train.tensorboard else None
+    if not resuming:
+        return make_model(cfg.agent, vec_env, seed=cfg.train.seed, device=cfg.train.device,
+                          tensorboard_log=tb)
+    if not run.checkpoints():
+        raise ConfigError(f"{run.path} has no checkpoint to resume from")
+    step, path = run.latest_valid_checkpoint(echo)
+    model = load_model(cfg.agent.algo, path, env=vec_env, device=cfg.train.device)
+    if tb is not None:
+        model.tensorboard_log = str(tb)
+    echo(f"resuming {run.path} from step {step}")
+    return model
+
+
+def _metrics(model: Any, validation: Any, interrupted: bool, wall_s: float, start_steps: int
+             ) -> dict[str, Any]:
+    """``metrics.json``: steps, speed, the best and the final validation (none when interrupted)."""
+    if interrupted:
+        final: dict[str, Any] = {}
+    elif validation.rows and validation.rows[-1]["timesteps"] == model.num_timesteps:
+        final = dict(validation.rows[-1])  # just evaluated at this very step
+    else:
+        final = validation.evaluate()
+    return {
+        "timesteps": int(model.num_timesteps), "wall_s": round(wall_s, 2),
+        "steps_per_s": round((model.num_timesteps - start_steps) / wall_s, 1) if wall_s > 0 else None,
+        "best_val_sharpe": validation.best_sharpe if validation.rows else None,
+        "final_val": final, "device": str(model.device),
+    }
+
+
 def load_policy(run_path: str | Path) -> tuple[Any, dict[str, Any]]:
     """The best model of a run and its env: the loader behind ``tradegym.backtest(RUN_DIR, ...)``.
+
+    Keeps the heap (:func:`~feature_nets.runtime.keep_heap`) but leaves torch's threads as
+    they are: the caller uses the model after this returns.
 
     Returns:
         ``(model, {"env_id", "env_kwargs", "name"})``.
     """
+    keep_heap()
     model, cfg = load_trained(run_path)
     return model, {"env_id": cfg.env.id, "env_kwargs": cfg.env.env_kwargs(),
                    "name": f"{cfg.agent.algo}_{cfg.agent.extractor}"}

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from feature_nets.runtime import keep_heap
 from tradegym.errors import ConfigError
 from tradegym.runs import RunDir
 
@@ -155,7 +156,12 @@ def fit(
 
 @contextlib.contextmanager
 def torch_threads(count: int | None) -> Iterator[None]:
-    """Run the block on ``count`` torch CPU threads (``None``: as they are), then restore the count."""
+    """Run the block on ``count`` torch CPU threads (``None``: as they are), then restore the count.
+
+    The heap is kept as well (:func:`~feature_nets.runtime.keep_heap`): every fit, and the GAN's
+    own loop, runs inside this block.
+    """
+    keep_heap()
     before = torch.get_num_threads()
     if count is not None:
         torch.set_num_threads(count)
