@@ -99,7 +99,7 @@ def bench_mse(markets: list[str], kinds: list[str], sizes: list[int], max_epochs
                 for c in sizes:
                     epochs = max_epochs if kind == "mlp" else seq_epochs
                     overrides = [f"model.kind={kind}", f"model.code_size={c}", f"fit.max_epochs={epochs}",
-                                 "fit.progress_bar=false", "fit.num_threads=1",
+                                 "fit.progress_bar=false", "fit.torch_threads=1",
                                  *(f"model.{k}={v}" for k, v in KIND_MODEL[kind].items())]
                     run = train_autoencoder(cfg, overrides=overrides,
                                             run_dir=Path(tmp) / f"{market}-{kind}-{c}",
@@ -183,7 +183,7 @@ def bench_ppo(seeds: list[int], timesteps: int, model: dict[str, object], arms: 
         for seed in seeds:
             data = {"source": "planted", "kwargs": {**MARKET, "seed": seed}}
             ae = train_autoencoder({"data": data, "model": model,
-                                    "fit": {"progress_bar": False, "seed": seed, "num_threads": 1}},
+                                    "fit": {"progress_bar": False, "seed": seed, "torch_threads": 1}},
                                    run_dir=Path(tmp) / f"ae-{seed}", echo=lambda _: None)
             ae_s.append(ae.metrics["wall_s"])
             ae_ratio.append(ae.metrics["val_mse"] / ae.metrics["val_mse_pca"])
@@ -272,7 +272,7 @@ def bench_probe(seed: int, model: dict[str, object]) -> None:
     code_size = model["code_size"]
     with tempfile.TemporaryDirectory() as tmp:
         ae = train_autoencoder({"data": data, "model": model,
-                                "fit": {"progress_bar": False, "seed": seed, "num_threads": 1}},
+                                "fit": {"progress_bar": False, "seed": seed, "torch_threads": 1}},
                                run_dir=Path(tmp) / "ae", echo=lambda _: None)
     cfg = load_autoencoder_config({"data": data, "model": model})
     split, names, _ = split_windows(cfg)

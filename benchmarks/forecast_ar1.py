@@ -30,7 +30,7 @@ def config(source: str, kwargs: dict, encoder: str, seed: int, **fit) -> Forecas
         "data": {"source": source, "kwargs": kwargs},
         "model": {"encoder": encoder, "window_bars": fit.pop("window_bars", 20),
                   "hidden_size": fit.pop("hidden_size", 32)},
-        "fit": {"seed": seed, "num_threads": 1, "progress_bar": False, **fit},
+        "fit": {"seed": seed, "torch_threads": 1, "progress_bar": False, **fit},
     })
 
 

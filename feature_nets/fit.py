@@ -24,15 +24,15 @@ import contextlib
 import copy
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from feature_nets.runtime import keep_heap
+from feature_nets.runtime import torch_runtime
 from tradegym.errors import ConfigError
 from tradegym.runs import RunDir
 
@@ -58,9 +58,13 @@ class FitConfig:
     """Gradient norm clip: recurrent nets on heavy-tailed returns occasionally spike."""
     seed: int = 0
     progress_bar: bool = True
-    device: str = "cpu"
-    num_threads: int | None = None
-    """torch CPU threads while fitting (restored after); 1 is much faster than 2 on a shared, busy machine."""
+    device: str = "auto"
+    """``auto``: CUDA when present, else CPU (:func:`feature_nets.runtime.resolve_device`)."""
+    torch_threads: int = 0
+    """torch CPU threads while fitting (restored after); 0 is the auto policy, one thread
+    (:data:`feature_nets.runtime.AUTO_THREADS`). Was ``num_threads``, which configs may still say."""
+
+    RENAMED: ClassVar[dict[str, str]] = {"num_threads": "torch_threads"}
 
     def check(self) -> None:
         """Raise ConfigError naming the first out-of-range value."""
@@ -150,33 +154,27 @@ def fit(
     cfg.check()
     n_train = _check_tensors("training", train)
     _check_tensors("validation", val)
-    with torch_threads(cfg.num_threads):
-        return _fit(model, train, val, loss_fn, cfg, n_train, run, checkpoint, describe, on_epoch)
+    with torch_runtime(cfg.torch_threads, cfg.device) as runtime:
+        result = _fit(model, train, val, loss_fn, cfg, runtime.device, n_train, run, checkpoint, describe,
+                      on_epoch)
+    model.to("cpu")  # fitted on a GPU or not, the model is used on CPU tensors afterwards
+    return result
 
 
-@contextlib.contextmanager
-def torch_threads(count: int | None) -> Iterator[None]:
-    """Run the block on ``count`` torch CPU threads (``None``: as they are), then restore the count.
+def torch_threads(count: int | None) -> contextlib.AbstractContextManager[Any]:
+    """Run the block on ``count`` torch CPU threads (``None``: the auto policy), heap kept; restore after.
 
-    The heap is kept as well (:func:`~feature_nets.runtime.keep_heap`): every fit, and the GAN's
-    own loop, runs inside this block.
+    The old name of :func:`feature_nets.runtime.torch_runtime` on the CPU.
     """
-    keep_heap()
-    before = torch.get_num_threads()
-    if count is not None:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return torch_runtime(0 if count is None else count, "cpu")
 
 
 def _fit(model: nn.Module, train: Sequence[Tensor], val: Sequence[Tensor], loss_fn: LossFn, cfg: FitConfig,
-         n_train: int, run: RunDir | None, checkpoint: str, describe: str,
+         device: str, n_train: int, run: RunDir | None, checkpoint: str, describe: str,
          on_epoch: Callable[[dict[str, float]], Any] | None) -> FitResult:
     """The loop of :func:`fit`, its arguments checked."""
     seed_everything(cfg.seed)
-    model.to(cfg.device)
+    model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     shuffle = torch.Generator().manual_seed(cfg.seed)  # own stream: model init does not shift it
 
@@ -195,7 +193,7 @@ def _fit(model: nn.Module, train: Sequence[Tensor], val: Sequence[Tensor], loss_
         total = 0.0
         for lo in range(0, n_train, cfg.batch_size):
             idx = order[lo : lo + cfg.batch_size]
-            batch = [t[idx].to(cfg.device) for t in train]
+            batch = [t[idx].to(device) for t in train]
             loss = loss_fn(model, *batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -203,7 +201,7 @@ def _fit(model: nn.Module, train: Sequence[Tensor], val: Sequence[Tensor], loss_
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
             total += loss.item() * len(idx)
-        val_loss = evaluate_loss(model, val, loss_fn, cfg.batch_size, cfg.device)
+        val_loss = evaluate_loss(model, val, loss_fn, cfg.batch_size, device)
         row = {"epoch": epoch, "train_loss": total / n_train, "val_loss": val_loss}
         history.append(row)
         if on_epoch is not None:

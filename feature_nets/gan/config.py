@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from tradegym.config import from_dict, load_config, read_yaml
 from tradegym.data.config import DataConfig, load_market
@@ -97,10 +97,14 @@ class GanTrainConfig:
     checkpoint_every: int = 500
     """Iterations between resumable checkpoints; the last 3 are kept."""
     seed: int = 0
-    num_threads: int | None = None
-    """torch CPU threads (``None``: torch's default; 1 on a busy machine)."""
+    torch_threads: int = 0
+    """torch CPU threads (restored after); 0 is the auto policy, one thread
+    (:data:`feature_nets.runtime.AUTO_THREADS`). Was ``num_threads``, which configs may still say."""
     progress_bar: bool = True
-    device: str = "cpu"
+    device: str = "auto"
+    """``auto``: CUDA when present, else CPU (:func:`feature_nets.runtime.resolve_device`)."""
+
+    RENAMED: ClassVar[dict[str, str]] = {"num_threads": "torch_threads"}
 
 
 @dataclass

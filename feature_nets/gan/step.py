@@ -26,6 +26,7 @@ from feature_nets.gan.config import GanConfig
 from feature_nets.gan.judges import GruJudge
 from feature_nets.gan.losses import facts_loss, gradient_penalty, statistics_quantiles
 from feature_nets.gan.networks import Critic, Generator, with_abs
+from feature_nets.runtime import resolve_device
 from tradegym.errors import ConfigError
 
 _bce = nn.functional.binary_cross_entropy_with_logits
@@ -79,7 +80,7 @@ class Nets:
 def build_nets(cfg: GanConfig, windows: np.ndarray, return_cols: list[int]) -> Nets:
     """Create the networks in a fixed order (their initial weights come from the seeded torch RNG)."""
     m, t = cfg.model, cfg.train
-    device = torch.device(t.device)
+    device = torch.device(resolve_device(t.device, "train."))
     n_ch = windows.shape[2]
     gen = Generator(n_ch, m.noise_dim, m.hidden_size, m.vol_timescales, m.feedback).to(device)
     pairs = list(itertools.combinations(return_cols, 2)) if m.critic_pairs else []

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from feature_nets.fit import seed_everything, torch_threads
+from feature_nets.fit import seed_everything
 from feature_nets.gan.codec import BarCodec
 from feature_nets.gan.config import GanConfig, load_gan_config, load_market
 from feature_nets.gan.facts import closes_to_log_returns
@@ -41,6 +41,7 @@ from feature_nets.gan.model import GanModel, load_calibrated, snapshot_name
 from feature_nets.gan.monitor import stylized_gap
 from feature_nets.gan.select import select_snapshot
 from feature_nets.gan.step import Losses, Nets, build_nets, iteration
+from feature_nets.runtime import torch_runtime
 from tradegym.config import read_yaml, to_dict
 from tradegym.data import MarketData
 from tradegym.data.config import describe_data
@@ -205,7 +206,7 @@ def _loop(
     from tqdm.auto import tqdm
 
     losses = Losses()
-    with torch_threads(t.num_threads):
+    with torch_runtime(t.torch_threads, t.device):
         bar = tqdm(range(start_it + 1, t.iterations + 1), desc="gan", disable=not t.progress_bar,
                    initial=start_it, total=t.iterations)
         for it in bar:
@@ -255,7 +256,7 @@ def _choose_best(
     if t.select == "judge":
         echo("choosing best.pt among the snapshots with a judge on the training split")
         r_train = closes_to_log_returns(d.train.close)  # (T-1, N)
-        with torch_threads(t.num_threads):
+        with torch_runtime(t.torch_threads, t.device):
             rows = select_snapshot(run.path, r_train, window=cfg.model.window_bars,
                                    steps=t.select_judge_steps, seed=t.seed, echo=echo,
                                    progress=t.progress_bar)

@@ -38,5 +38,16 @@ def test_fit_restores_the_torch_thread_count():
     before = torch.get_num_threads()
     x = torch.zeros(8, 1)
     fit(torch.nn.Linear(1, 1), (x, x), (x, x), lambda m, xb, yb: ((m(xb) - yb) ** 2).mean(),
-        FitConfig(max_epochs=1, progress_bar=False, num_threads=1))
+        FitConfig(max_epochs=1, progress_bar=False, torch_threads=1))
     assert torch.get_num_threads() == before
+
+
+def test_the_old_thread_knob_still_loads_under_its_one_spelling() -> None:
+    from tradegym.config import from_dict
+    from tradegym.errors import ConfigError
+
+    assert from_dict(FitConfig, {"num_threads": 2}).torch_threads == 2
+    assert from_dict(FitConfig, {"num_threads": None}).torch_threads == 0  # old "torch's default" -> auto
+    assert FitConfig().device == "auto"
+    with pytest.raises(ConfigError, match="'num_threads' is the old name of 'torch_threads'"):
+        from_dict(FitConfig, {"num_threads": 1, "torch_threads": 1})

@@ -47,24 +47,25 @@ def add_run_arguments(
 
 
 def add_threads(parser: argparse.ArgumentParser) -> None:
-    """Add ``--threads N`` (torch CPU threads; ``None`` keeps torch's default)."""
+    """Add ``--threads N`` (torch CPU threads; ``None`` is the auto policy, one thread)."""
     parser.add_argument(
         "--threads", type=int, default=None,
-        help="torch CPU threads (default: torch's, all cores); use 1 per job when running several at once",
+        help="torch CPU threads (default: 1, which survives other jobs on the machine; more is faster "
+             "only on idle cores)",
     )
 
 
 def threads(count: int | None) -> Any:
-    """The torch thread-count context for ``--threads`` (``None``: torch's default).
+    """The torch runtime for ``--threads`` (``None``: the auto policy), restored when the block ends.
 
     Raises:
         ValueError: ``count`` < 1.
     """
     if count is not None and count < 1:
         raise ValueError(f"--threads must be >= 1, got {count}")
-    from feature_nets.fit import torch_threads
+    from feature_nets.runtime import torch_runtime
 
-    return torch_threads(count)
+    return torch_runtime(count or 0, "cpu")
 
 
 def baseline_list(spec: str) -> list[str] | None:

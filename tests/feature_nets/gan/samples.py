@@ -19,7 +19,7 @@ TINY = [
     "train.monitor_every=2",
     "train.checkpoint_every=2",
     "train.progress_bar=false",
-    "train.num_threads=1",
+    "train.torch_threads=1",
 ]
 """Overrides that train a GAN in about a second."""
 
