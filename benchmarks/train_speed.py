@@ -34,19 +34,19 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
+from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 
 from agents.config import load_run_config
 from agents.factory import make_model
-from agents.train import load_data
 from agents.train import make_vec_env as train_vec_env
-from feature_nets.runtime import apply_runtime, keep_heap
 from tradegym.data import load
 
 CONFIGS = ("ppo_lstm", "ppo_transformer", "ppo_tcn", "ppo_mlp")
@@ -118,41 +118,73 @@ def vec_env_rates(config: str = "ppo_mlp", overrides: tuple[str, ...] = ("train.
 
 def measure(config: str, env: str = "real", heap: bool = True, threads: int | None = 0,
             timesteps: int = 4096, device: str = "cpu") -> dict[str, float]:
-    """One timed ``learn()`` in this process, after one update of warm-up.
+    """One :func:`agents.train.train` run of a shipped config in this process, ``learn()`` timed.
+
+    The run is what ``tradegym train --config CONFIG`` does (validation and checkpoints every
+    4,096 steps, no progress bar or TensorBoard), in a temporary directory. PPO's
+    ``collect_rollouts`` (policy inference, env steps, callbacks) and ``train`` (gradient
+    updates) are wrapped with timers.
 
     Args:
-        config: a shipped config name (its agent, env and ``n_envs``).
-        env: ``"real"`` (the VecEnv ``tradegym train`` builds) or ``"null"`` (NullEnv copies).
-        heap: call :func:`~feature_nets.runtime.keep_heap` first (once per process: a
-            process that kept it cannot un-keep it, hence one subprocess per measurement).
-        threads: torch threads through :func:`~feature_nets.runtime.apply_runtime`;
-            ``None`` leaves torch's default.
+        config: a shipped config name.
+        env: ``"real"`` (the config's VecEnv) or ``"null"`` (NullEnv copies, same spaces).
+        heap: keep glibc's heap; ``False`` is the allocator's default behaviour
+            (``TRADEGYM_KEEP_HEAP=0``; the subprocess gets it in its environment).
+        threads: ``train.torch_threads``; ``None`` is torch's default count (one per core),
+            what ``torch_threads: 0`` meant before :mod:`feature_nets.runtime`.
 
     Returns:
-        ``steps_per_s``, ``user_s`` and ``sys_s`` (CPU seconds of this process) and
-        ``rollout_s`` / ``update_s`` (wall seconds) of the timed part.
+        ``steps_per_s``, ``user_s`` / ``sys_s`` (CPU seconds of ``learn()``), ``rollout_s`` /
+        ``update_s`` (wall seconds), ``threads``.
     """
-    if heap:
-        keep_heap()
-    if threads is not None:
-        apply_runtime(threads, device)
-    cfg = load_run_config(config)
-    _, split = load_data(cfg)
-    vec = train_vec_env(cfg, split.train)
+    import tempfile
+
+    from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+
+    import agents.train
+    from feature_nets.runtime import choose_threads
+
+    seconds = {"collect_rollouts": 0.0, "train": 0.0, "learn": 0.0}
+    usage: list[resource.struct_rusage] = []
+
+    def timed(owner: type, name: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if name == "learn":
+                usage.append(resource.getrusage(resource.RUSAGE_SELF))
+            t0 = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                seconds[name] += time.perf_counter() - t0
+                if name == "learn":
+                    usage.append(resource.getrusage(resource.RUSAGE_SELF))
+
+        setattr(owner, name, wrapper)
+
+    timed(OnPolicyAlgorithm, "collect_rollouts")
+    timed(PPO, "train")
+    timed(OnPolicyAlgorithm, "learn")
     if env == "null":
-        probe = vec.observation_space, vec.action_space
-        vec.close()
-        vec = make_vec_env(lambda: NullEnv(*probe, cfg.env.max_steps), n_envs=cfg.train.n_envs, seed=0)
-    model = make_model(cfg.agent, vec, seed=cfg.train.seed, device=device)
-    model.learn(model.n_steps * vec.num_envs)  # warm-up: one update
-    timer = RolloutTimer()
-    before, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-    model.learn(timesteps, reset_num_timesteps=False, callback=timer)
-    wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
-    vec.close()
-    return {"steps_per_s": timesteps / wall, "user_s": after.ru_utime - before.ru_utime,
-            "sys_s": after.ru_stime - before.ru_stime, "rollout_s": timer.seconds,
-            "update_s": wall - timer.seconds, "threads": torch.get_num_threads()}
+        def null_vec_env(cfg: Any, data: Any) -> Any:
+            probe = real_vec_env(cfg, data)
+            spaces = probe.observation_space, probe.action_space
+            probe.close()
+            return make_vec_env(lambda: NullEnv(*spaces, cfg.env.max_steps), n_envs=cfg.train.n_envs,
+                                seed=cfg.train.seed)
+
+        real_vec_env = agents.train.make_vec_env
+        agents.train.make_vec_env = null_vec_env
+    count = torch.get_num_threads() if threads is None else threads
+    overrides = [f"train.total_timesteps={timesteps}", "train.progress_bar=false", "train.tensorboard=false",
+                 f"train.torch_threads={count}", f"train.device={device}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        agents.train.train(config, overrides=overrides, run_dir=Path(tmp) / "run", echo=lambda _: None)
+    before, after = usage
+    return {"steps_per_s": timesteps / seconds["learn"], "user_s": after.ru_utime - before.ru_utime,
+            "sys_s": after.ru_stime - before.ru_stime, "rollout_s": seconds["collect_rollouts"],
+            "update_s": seconds["train"], "learn_s": seconds["learn"], "threads": choose_threads(count)}
 
 
 def measure_in_subprocess(**kwargs: Any) -> dict[str, float]:
@@ -161,6 +193,7 @@ def measure_in_subprocess(**kwargs: Any) -> dict[str, float]:
     if kwargs.get("threads", 0) is None:  # torch's own default, not a benchmark-wide OMP_NUM_THREADS
         env.pop("OMP_NUM_THREADS", None)
         env.pop("MKL_NUM_THREADS", None)
+    env["TRADEGYM_KEEP_HEAP"] = "1" if kwargs.get("heap", True) else "0"
     out = subprocess.run([sys.executable, __file__, "--child", json.dumps(kwargs)], check=True,
                          capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -203,7 +236,7 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
     rows = []
     for config, by_variant in results.items():
         now = by_variant["now"]
-        total = now["rollout_s"] + now["update_s"]
+        total = now["learn_s"]
         rows.append([config, f"{now['steps_per_s']:,.0f}", f"{now['user_s']:.1f}", f"{now['sys_s']:.2f}",
                      f"{now['sys_s'] / now['user_s']:.0%}", f"{now['rollout_s'] / total:.0%}",
                      f"{now['update_s'] / total:.0%}",
@@ -217,7 +250,7 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2,048 steps, 1 repeat, no 'before' (~3 min)")
+    parser.add_argument("--quick", action="store_true", help="2,048 steps, 1 repeat, no 'before'")
     parser.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated shipped configs")
     parser.add_argument("--timesteps", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=2)
@@ -245,10 +278,11 @@ def main() -> None:
           f"{platform.libc_ver()[0] == 'glibc'}; load {load_start:.1f}")
     results = compare_configs(configs, timesteps, repeats, args.threads, args.device,
                               before=not (args.quick or args.no_before))
-    print(f"\n{timesteps:,} steps after one update of warm-up, best of {repeats}; sp500_stocks train split, "
-          f"each config's n_envs and PPO settings; threads {args.threads or 'auto'}; load average "
+    print(f"\n`tradegym train --config C --set train.total_timesteps={timesteps}` (no progress bar or "
+          f"TensorBoard), learn() timed, best of {repeats}; threads {args.threads or 'auto'}; load average "
           f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (1-minute)")
-    print("rollout/update: shares of learn()'s wall time; '/ X': steps/s now over steps/s of reference X\n")
+    print("rollout: collect_rollouts (inference, env steps, validation and checkpoint callbacks); "
+          "update: PPO.train; shares of learn()'s wall time. '/ X': steps/s now / steps/s of reference X\n")
     print(table(results))
 
 

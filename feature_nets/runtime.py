@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import os
 import platform
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -63,13 +64,17 @@ def keep_heap() -> bool:
     on every pass: 40 % of a PPO+LSTM run was kernel time. Raising ``M_MMAP_THRESHOLD`` and
     ``M_TRIM_THRESHOLD`` to 1 GiB lets freed blocks be reused. Results are bit-identical.
 
+    The environment variable ``TRADEGYM_KEEP_HEAP=0`` turns it off (the process may hold up
+    to 1 GiB of freed memory otherwise; ``benchmarks/train_speed.py`` measures the difference).
+
     Returns:
         ``True`` where it applied (Linux with glibc); ``False`` elsewhere (macOS, musl,
-        Windows), where it does nothing.
+        Windows) or when turned off, where it does nothing.
     """
     global _heap_kept
     if _heap_kept is None:
-        _heap_kept = _mallopt_keep(HEAP_KEEP_BYTES)
+        off = os.environ.get("TRADEGYM_KEEP_HEAP", "1").strip().lower() in ("0", "false", "no", "off")
+        _heap_kept = not off and _mallopt_keep(HEAP_KEEP_BYTES)
     return _heap_kept
 
 

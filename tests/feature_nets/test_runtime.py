@@ -82,6 +82,12 @@ def test_keep_heap_is_a_no_op_off_glibc(monkeypatch, fresh_heap) -> None:
     assert "heap as the platform allocates" in apply_runtime(1, "cpu").describe()
 
 
+def test_keep_heap_is_turned_off_by_its_environment_variable(monkeypatch, fresh_heap) -> None:
+    monkeypatch.setattr(runtime, "_mallopt_keep", lambda size: pytest.fail("mallopt called"))
+    monkeypatch.setenv("TRADEGYM_KEEP_HEAP", "0")
+    assert keep_heap() is False
+
+
 def test_keep_heap_is_a_no_op_when_libc_has_no_mallopt(monkeypatch, fresh_heap) -> None:
     class NoMallopt:
         def __init__(self, name) -> None:
