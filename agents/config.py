@@ -77,11 +77,10 @@ class TrainConfig:
     device: str = "auto"
     """'auto' uses CUDA when present (:func:`feature_nets.runtime.resolve_device`)."""
     torch_threads: int = 0
-    """CPU threads of torch; 0 (auto) is one thread, whatever the machine or its load, so a seed
-    gives the same parameters everywhere (1 and 2 threads round differently). More threads help
-    only on idle cores: on 2 cores, 8,192 PPO+LSTM steps took 15.5 s with 2 threads vs 21.2 s
-    with 1 when idle, but 538 s vs 21.8 s beside one busy process (torch's threads spin-wait
-    for a descheduled peer); see :data:`feature_nets.runtime.AUTO_THREADS`."""
+    """CPU threads of torch; 0 (auto) is the number of cores free when the process starts
+    training (:func:`feature_nets.runtime.choose_threads`): all of them on an idle machine, one
+    beside a busy process, where torch's spinning threads would thrash. The count used is in
+    ``run.json``; set it here to repeat a run bit for bit (another count rounds differently)."""
     eval_freq: int = 4_096
     """Timesteps between validation backtests (the best model by validation Sharpe is kept)."""
     checkpoint_freq: int = 4_096

@@ -149,8 +149,8 @@ def train(
 
     # 4. model: new, or the last checkpoint
     model = _model(cfg, run, vec_env, resuming=resumed is not None, echo=echo)
-    run.update_marker(status="training", device=str(model.device), algo=cfg.agent.algo,
-                      loader="agents.train:load_policy")
+    run.update_marker(status="training", device=str(model.device), torch_threads=runtime.threads,
+                      algo=cfg.agent.algo, loader="agents.train:load_policy")
     echo(f"run {run.path}: {cfg.agent.algo} + {cfg.agent.extractor} on {data.describe()}; "
          f"{cfg.train.n_envs} envs, device {model.device} ({runtime.describe()})")
 

@@ -61,8 +61,8 @@ class FitConfig:
     device: str = "auto"
     """``auto``: CUDA when present, else CPU (:func:`feature_nets.runtime.resolve_device`)."""
     torch_threads: int = 0
-    """torch CPU threads while fitting (restored after); 0 is the auto policy, one thread
-    (:data:`feature_nets.runtime.AUTO_THREADS`). Was ``num_threads``, which configs may still say."""
+    """torch CPU threads while fitting (restored after); 0 is the auto policy, the cores free
+    (:func:`feature_nets.runtime.choose_threads`). Was ``num_threads``, which configs may still say."""
 
     RENAMED: ClassVar[dict[str, str]] = {"num_threads": "torch_threads"}
 

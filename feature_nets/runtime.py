@@ -2,9 +2,10 @@
 
 Training, evaluation and the ``feature_nets`` fits call :func:`torch_runtime` (or
 :func:`apply_runtime` under :func:`restores_threads`) instead of setting torch's threads
-themselves. None of these settings changes results: the heap setting only decides where
-memory comes from, and the thread count is fixed by the config, never by the machine's load.
-torch is imported on first use, so ``agents.train`` can import this module and stay light.
+themselves. The heap setting and the OpenMP spin count never change results; the thread count
+does (floating-point sums are split differently), so the count in force is reported and a
+config that sets ``torch_threads`` repeats a run bit for bit. torch is imported on first use,
+so ``agents.train`` can import this module and stay light.
 
 >>> import torch
 >>> with torch_runtime(1, "cpu") as rt:
@@ -19,6 +20,8 @@ import ctypes
 import functools
 import os
 import platform
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,14 +32,17 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 """``mallopt`` parameter numbers from glibc's ``malloc.h``."""
 HEAP_KEEP_BYTES = 1 << 30
 """Blocks below 1 GiB come from the heap and freed memory stays there (up to 1 GiB of slack)."""
-AUTO_THREADS = 1
-"""What ``torch_threads: 0`` (auto) means on CPU: one thread. Measured on 2 cores, PPO+LSTM,
-8,192 steps, heap kept: idle, 15.5 s with 2 threads vs 21.2 s with 1; beside one busy
-process, 538 s with 2 (torch's threads spin-wait on a descheduled peer) vs 21.8 s with 1. A
-policy that counted free cores would be faster when idle, but 1 and 2 threads give different
-parameters from the same seed, so results would depend on the machine's load."""
+AUTO_SAMPLE_S = 0.2
+"""How long :func:`free_cores` watches the machine before ``torch_threads: 0`` picks a count."""
+SPIN_COUNT = "10000"
+"""``GOMP_SPINCOUNT`` set (unless the user set it) before torch loads its OpenMP runtime: how
+long an idle torch thread spins before it sleeps. glibc's libgomp spins 300,000 times by
+default, and a spinning thread whose peer was descheduled by another process burns the core
+that peer needs. Measured on 2 cores, PPO+LSTM, 8,192 steps, 2 threads, beside one busy
+process: about 500 s with the default spin, 70 s with 10,000; idle, 19.0 s vs 20.3 s."""
 
 _heap_kept: bool | None = None
+_auto_threads: int | None = None
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -53,6 +59,18 @@ class Runtime:
         plural = "" if self.threads == 1 else "s"
         heap = "heap kept" if self.heap_kept else "heap as the platform allocates"
         return f"{self.device}, {self.threads} torch thread{plural}, {heap}"
+
+
+def limit_spinning() -> bool:
+    """Set ``GOMP_SPINCOUNT`` to :data:`SPIN_COUNT` unless it is set or torch is already loaded.
+
+    Called when :mod:`feature_nets` is imported, before any of its modules imports torch
+    (libgomp reads the variable once, when it loads). Returns whether it set the variable.
+    """
+    if "GOMP_SPINCOUNT" in os.environ or "OMP_WAIT_POLICY" in os.environ or "torch" in sys.modules:
+        return False
+    os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT
+    return True
 
 
 def keep_heap() -> bool:
@@ -90,20 +108,59 @@ def _mallopt_keep(size: int) -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, size)) and bool(mallopt(M_TRIM_THRESHOLD, size))
 
 
+def free_cores(sample_s: float = AUTO_SAMPLE_S) -> int:
+    """Cores this process may use that no other process is busy on, now (at least 1).
+
+    On Linux, the busy share of every core is read from ``/proc/stat`` twice, ``sample_s``
+    apart (this process sleeps meanwhile); elsewhere the 1-minute load average stands in.
+    """
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    busy = _busy_cores(sample_s)
+    return max(1, min(usable, usable - int(round(busy))))
+
+
+def _busy_cores(sample_s: float) -> float:
+    def ticks() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]  # cpu: user nice system idle iowait ...
+        return sum(values), values[3] + values[4]
+
+    try:
+        total0, idle0 = ticks()
+        time.sleep(sample_s)
+        total1, idle1 = ticks()
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    cores = os.cpu_count() or 1
+    return cores * (1.0 - (idle1 - idle0) / max(total1 - total0, 1))
+
+
 def choose_threads(requested: int | str | None, section: str = "") -> int:
-    """Torch CPU threads for a requested count: ``> 0`` is used as given; 0, None or "auto" is 1.
+    """Torch CPU threads for a requested count: ``> 0`` is used as given; 0, None or "auto" is auto.
+
+    Auto is the number of cores free when this process first asks (:func:`free_cores`), kept
+    for the rest of the process so that runs in one process are alike. Measured on 2 cores,
+    PPO+LSTM, 8,192 steps, heap kept: idle, 19.0 s with 2 threads vs 26.8 s with 1; beside one
+    busy process, 27.7 s with 1 thread vs about 500 s with 2 (70 s with :data:`SPIN_COUNT`).
+    The count changes the floating-point sums, so the same seed gives other parameters with
+    another count: the count used is written to the run (``run.json``); set it to repeat a run
+    bit for bit.
 
     ``section`` prefixes the key in messages (``"train."``).
 
     Raises:
         ConfigError: a negative count or another string.
     """
-    if requested is None or requested == "auto":
-        return AUTO_THREADS
-    if isinstance(requested, bool) or not isinstance(requested, int) or requested < 0:
-        raise ConfigError(f"{section}torch_threads must be an integer >= 0 (0: auto, {AUTO_THREADS} thread) "
-                          f"or 'auto', got {requested!r}")
-    return requested or AUTO_THREADS
+    if not (requested is None or requested == "auto") and (
+            isinstance(requested, bool) or not isinstance(requested, int) or requested < 0):
+        raise ConfigError(f"{section}torch_threads must be an integer >= 0 (0: auto, the cores free at "
+                          f"the start) or 'auto', got {requested!r}")
+    if isinstance(requested, int) and requested > 0:
+        return requested
+    global _auto_threads
+    if _auto_threads is None:
+        _auto_threads = free_cores()
+    return _auto_threads
 
 
 def resolve_device(device: str = "auto", section: str = "") -> str:
@@ -147,7 +204,7 @@ def torch_runtime(threads: int | str | None = 0, device: str = "auto") -> Iterat
     """Run the block with the heap kept and ``threads`` torch threads; restore the count after.
 
     Args:
-        threads: torch CPU threads; 0, None or ``"auto"`` is :data:`AUTO_THREADS`.
+        threads: torch CPU threads; 0, None or ``"auto"`` is the cores free (:func:`choose_threads`).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``...; resolved, not set (pass
             ``runtime.device`` to the model).
 

@@ -98,8 +98,8 @@ class GanTrainConfig:
     """Iterations between resumable checkpoints; the last 3 are kept."""
     seed: int = 0
     torch_threads: int = 0
-    """torch CPU threads (restored after); 0 is the auto policy, one thread
-    (:data:`feature_nets.runtime.AUTO_THREADS`). Was ``num_threads``, which configs may still say."""
+    """torch CPU threads (restored after); 0 is the auto policy, the cores free
+    (:func:`feature_nets.runtime.choose_threads`). Was ``num_threads``, which configs may still say."""
     progress_bar: bool = True
     device: str = "auto"
     """``auto``: CUDA when present, else CPU (:func:`feature_nets.runtime.resolve_device`)."""

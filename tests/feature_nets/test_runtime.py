@@ -9,7 +9,6 @@ import torch
 
 from feature_nets import runtime
 from feature_nets.runtime import (
-    AUTO_THREADS,
     apply_runtime,
     choose_threads,
     keep_heap,
@@ -26,16 +25,58 @@ def fresh_heap(monkeypatch):
     monkeypatch.setattr(runtime, "_heap_kept", None)
 
 
-@pytest.mark.parametrize("requested, threads", [(3, 3), (1, 1), (0, AUTO_THREADS), (None, AUTO_THREADS),
-                                                ("auto", AUTO_THREADS)])
-def test_a_positive_count_wins_and_zero_none_auto_mean_the_policy(requested, threads) -> None:
+@pytest.mark.parametrize("requested, threads", [(3, 3), (1, 1), (0, 5), (None, 5), ("auto", 5)])
+def test_a_positive_count_wins_and_zero_none_auto_mean_the_policy(requested, threads, monkeypatch) -> None:
+    monkeypatch.setattr(runtime, "_auto_threads", None)
+    monkeypatch.setattr(runtime, "free_cores", lambda: 5)
     assert choose_threads(requested) == threads
+
+
+def test_auto_is_decided_once_per_process(monkeypatch) -> None:
+    monkeypatch.setattr(runtime, "_auto_threads", None)
+    answers = iter([2, 1])
+    monkeypatch.setattr(runtime, "free_cores", lambda: next(answers))
+    assert [choose_threads(0), choose_threads("auto")] == [2, 2]
+
+
+@pytest.mark.parametrize("busy, usable, free", [(0.05, 2, 2), (1.0, 2, 1), (1.4, 2, 1), (1.6, 2, 1),
+                                                (2.0, 2, 1), (3.0, 16, 13)])
+def test_free_cores_are_the_usable_ones_less_the_busy_ones_and_at_least_one(busy, usable, free,
+                                                                           monkeypatch) -> None:
+    monkeypatch.setattr(runtime, "_busy_cores", lambda sample_s: busy)
+    monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda pid: set(range(usable)))
+    assert runtime.free_cores() == free
+
+
+def test_busy_cores_read_from_proc_stat_count_a_spinning_process(monkeypatch) -> None:
+    if not platform.system() == "Linux":
+        pytest.skip("/proc/stat is Linux's")
+    import subprocess
+    import sys
+
+    idle = runtime._busy_cores(0.3)
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        busy = runtime._busy_cores(0.5)
+    finally:
+        spinner.kill()
+    assert 0.0 <= idle <= (runtime.os.cpu_count() or 1) and busy >= 0.5
+
+
+def test_spinning_is_limited_only_where_nobody_chose_and_torch_is_not_loaded(monkeypatch) -> None:
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    assert not runtime.limit_spinning()  # torch is loaded in this process already
+    monkeypatch.setattr(runtime.sys, "modules", {k: v for k, v in runtime.sys.modules.items() if k != "torch"})
+    assert runtime.limit_spinning() and runtime.os.environ["GOMP_SPINCOUNT"] == runtime.SPIN_COUNT
+    monkeypatch.setenv("GOMP_SPINCOUNT", "7")
+    assert not runtime.limit_spinning() and runtime.os.environ["GOMP_SPINCOUNT"] == "7"
 
 
 @pytest.mark.parametrize("requested", [-1, "two", 1.5, True])
 def test_a_bad_thread_count_is_a_config_error_naming_the_key(requested) -> None:
-    with pytest.raises(ConfigError, match=r"^train\.torch_threads must be an integer >= 0 \(0: auto, 1 "
-                                          r"thread\) or 'auto', got "):
+    with pytest.raises(ConfigError, match=r"^train\.torch_threads must be an integer >= 0 \(0: auto, the "
+                                          r"cores free at the start\) or 'auto', got "):
         choose_threads(requested, "train.")
 
 
