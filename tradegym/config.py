@@ -139,18 +139,19 @@ def to_dict(obj: Any) -> dict[str, Any]:
 
 def load_config(
     cls: type[T],
-    source: str | Path | Mapping[str, Any] | None = None,
+    source: str | Path | Mapping[str, Any] | T | None = None,
     overrides: Sequence[str] = (),
     *,
     shipped: Path | None = None,
     what: str = "config",
 ) -> T:
-    """The one config loader: a YAML path, a shipped name or a mapping, overrides, then checks.
+    """The one config loader: a YAML path, a shipped name, a mapping or a config, overrides, checks.
 
     Args:
         cls: the config dataclass; its ``check()`` method, if it has one, runs last.
-        source: a YAML path, a mapping, None (all defaults), or, with ``shipped``, the name
-            of a YAML file in that folder.
+        source: a YAML path, a mapping, a ``cls`` instance (its values; a new object is
+            returned), None (all defaults), or, with ``shipped``, the name of a YAML file in
+            that folder.
         overrides: ``a.b=value`` strings.
         shipped: a folder of shipped YAML configs; a config read from a file there or from
             a path then takes its ``name`` from the file's stem unless it sets one.
@@ -160,9 +161,7 @@ def load_config(
         ConfigError: unknown shipped name or missing file (with a suggestion), invalid YAML,
             unknown keys, wrong types, or a value ``check()`` rejects.
     """
-    if source is None or isinstance(source, Mapping):
-        data = dict(source or {})
-    else:
+    if isinstance(source, (str, Path)):
         path = Path(source)
         if shipped is not None and not path.suffix and not path.exists():
             names = sorted(p.stem for p in shipped.glob("*.yaml"))
@@ -173,6 +172,10 @@ def load_config(
         data = read_yaml(path)
         if shipped is not None:
             data.setdefault("name", path.stem)
+    elif isinstance(source, Mapping) or source is None:
+        data = dict(source or {})
+    else:  # a config object of cls
+        data = to_dict(source)
     cfg = from_dict(cls, apply_overrides(data, overrides))
     check = getattr(cfg, "check", None)
     if callable(check):

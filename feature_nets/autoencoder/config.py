@@ -89,16 +89,14 @@ class AutoencoderConfig:
         self.fit.check()
 
 
-def load_autoencoder_config(source: str | Path | dict[str, Any] | None = None,
+def load_autoencoder_config(source: AutoencoderConfig | str | Path | dict[str, Any] | None = None,
                             overrides: Sequence[str] = ()) -> AutoencoderConfig:
-    """An :class:`AutoencoderConfig` from a YAML path or mapping plus ``a.b=value`` overrides.
+    """An :class:`AutoencoderConfig` from a config, a YAML path or a mapping, plus ``a.b=value`` overrides.
 
     Raises:
         ConfigError: unknown key (with a suggestion) or value out of range.
     """
-    cfg = load_config(AutoencoderConfig, source if source is not None else {}, overrides)
-    cfg.check()
-    return cfg
+    return load_config(AutoencoderConfig, source, overrides)
 
 
 __all__ = ["NORMALIZE", "PREDICT_TARGETS", "AutoencoderConfig", "AutoencoderModelConfig",

@@ -232,10 +232,7 @@ def train_autoencoder(
         DataError: a split too short for the window and warm-up.
     """
     # 1. config
-    cfg = config if isinstance(config, AutoencoderConfig) else load_autoencoder_config(config, overrides)
-    if isinstance(config, AutoencoderConfig) and overrides:
-        cfg = load_autoencoder_config(to_dict(config), overrides)
-    cfg.check()
+    cfg = load_autoencoder_config(config, overrides)
     seed_everything(cfg.fit.seed)
 
     # 2. data: windows per split; the mean window and PCA see the training split only

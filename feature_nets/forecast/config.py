@@ -69,16 +69,14 @@ class ForecastConfig:
         self.fit.check()
 
 
-def load_forecast_config(source: str | Path | dict[str, Any] | None = None,
+def load_forecast_config(source: ForecastConfig | str | Path | dict[str, Any] | None = None,
                          overrides: Sequence[str] = ()) -> ForecastConfig:
-    """A :class:`ForecastConfig` from a YAML path or mapping plus ``a.b=value`` overrides.
+    """A :class:`ForecastConfig` from a config, a YAML path or a mapping, plus ``a.b=value`` overrides.
 
     Raises:
         ConfigError: unknown key (with a suggestion) or value out of range.
     """
-    cfg = load_config(ForecastConfig, source if source is not None else {}, overrides)
-    cfg.check()
-    return cfg
+    return load_config(ForecastConfig, source, overrides)
 
 
 __all__ = ["NORMALIZE", "TASKS", "ForecastConfig", "ForecastDataConfig", "ForecastModelConfig",

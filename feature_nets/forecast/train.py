@@ -105,10 +105,7 @@ def train_forecaster(
         DataError: a split too short for the window and warm-up.
     """
     # 1. config
-    cfg = config if isinstance(config, ForecastConfig) else load_forecast_config(config, overrides)
-    if isinstance(config, ForecastConfig) and overrides:
-        cfg = load_forecast_config(to_dict(config), overrides)
-    cfg.check()
+    cfg = load_forecast_config(config, overrides)
     seed_everything(cfg.fit.seed)
 
     # 2. data: split by date; the scalers see the training split only

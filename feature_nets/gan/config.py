@@ -177,16 +177,14 @@ class GanConfig:
 
 
 def load_gan_config(
-    source: str | Path | dict[str, Any] | None = None, overrides: Sequence[str] = ()
+    source: GanConfig | str | Path | dict[str, Any] | None = None, overrides: Sequence[str] = ()
 ) -> GanConfig:
-    """A :class:`GanConfig` from a YAML path or mapping plus ``a.b=value`` overrides.
+    """A :class:`GanConfig` from a config, a YAML path or a mapping, plus ``a.b=value`` overrides.
 
     Raises:
         ConfigError: unknown key (with a suggestion) or value out of range.
     """
-    cfg = load_config(GanConfig, source if source is not None else {}, overrides)
-    cfg.check()
-    return cfg
+    return load_config(GanConfig, source, overrides)
 
 
 

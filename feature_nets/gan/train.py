@@ -42,7 +42,7 @@ from feature_nets.gan.monitor import stylized_gap
 from feature_nets.gan.select import select_snapshot
 from feature_nets.gan.step import Losses, Nets, build_nets, iteration
 from feature_nets.runtime import torch_runtime
-from tradegym.config import read_yaml, to_dict
+from tradegym.config import to_dict
 from tradegym.data import MarketData
 from tradegym.data.config import describe_data
 from tradegym.errors import ConfigError, DataError
@@ -111,18 +111,12 @@ def _resolve_config(
     resume: str | Path | None,
 ) -> tuple[GanConfig, RunDir | None]:
     """The checked config, and the run to resume (``None`` for a new run)."""
-    run = None
-    if resume is not None:
-        if config is not None:
-            raise ConfigError("pass either a config or resume=RUN_DIR, not both")
-        run = open_run(resume, "gan")
-        cfg = load_gan_config(read_yaml(run.file("config.yaml")), overrides)
-    else:
-        cfg = config if isinstance(config, GanConfig) else load_gan_config(config, overrides)
-        if isinstance(config, GanConfig) and overrides:
-            cfg = load_gan_config(to_dict(config), overrides)
-    cfg.check()
-    return cfg, run
+    if resume is None:
+        return load_gan_config(config, overrides), None
+    if config is not None:
+        raise ConfigError("pass either a config or resume=RUN_DIR, not both")
+    run = open_run(resume, "gan")
+    return load_gan_config(run.file("config.yaml"), overrides), run
 
 
 def _write_codec(run: RunDir, cfg: GanConfig, d: _Data) -> None:
