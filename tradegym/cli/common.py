@@ -21,6 +21,17 @@ def add_overrides(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help=help_text)
 
 
+def add_split_evaluation(parser: argparse.ArgumentParser, writer: str) -> None:
+    """Add ``RUN``, ``--split``, ``--out`` and ``--no-plot``: a model run judged on one split.
+
+    ``writer`` is the command that writes such runs (``forecast train``), named in the help.
+    """
+    parser.add_argument("run", help=f"run directory written by 'tradegym {writer}'")
+    parser.add_argument("--split", default="test", help="train, val or test (default: %(default)s)")
+    parser.add_argument("--out", default=None, help="output folder (default: RUN/eval-SPLIT)")
+    parser.add_argument("--no-plot", action="store_true", help="write the table only")
+
+
 def add_run_arguments(
     parser: argparse.ArgumentParser,
     *,
@@ -99,4 +110,5 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         return 130
 
 
-__all__ = ["add_overrides", "add_run_arguments", "add_threads", "baseline_list", "run", "threads"]
+__all__ = ["add_overrides", "add_run_arguments", "add_split_evaluation", "add_threads", "baseline_list", "run",
+           "threads"]

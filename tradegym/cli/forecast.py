@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tradegym.cli.common import add_run_arguments
+from tradegym.cli.common import add_run_arguments, add_split_evaluation
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -46,8 +46,5 @@ def add_forecast_parser(commands: Any) -> None:
     train.set_defaults(func=_cmd_train)
 
     evaluate = actions.add_parser("evaluate", help="evaluate a forecaster against naive baselines")
-    evaluate.add_argument("run", help="run directory written by 'tradegym forecast train'")
-    evaluate.add_argument("--split", default="test", help="train, val or test (default: %(default)s)")
-    evaluate.add_argument("--out", default=None, help="output folder (default: RUN/eval-SPLIT)")
-    evaluate.add_argument("--no-plot", action="store_true", help="write the table only")
+    add_split_evaluation(evaluate, "forecast train")
     evaluate.set_defaults(func=_cmd_evaluate)
