@@ -110,5 +110,5 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         return 130
 
 
-__all__ = ["add_overrides", "add_run_arguments", "add_split_evaluation", "add_threads", "baseline_list", "run",
-           "threads"]
+__all__ = ["add_overrides", "add_run_arguments", "add_split_evaluation", "add_threads", "baseline_list",
+           "run", "threads"]
