@@ -12,7 +12,7 @@ import pytest
 
 from tradegym.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_writes_chart_and_metrics_and_prints_table(tmp_path, capsys) -> None:
