@@ -26,6 +26,10 @@ def add_demo_parser(commands: Any) -> None:
     # The defaults are the demo's own, read from its module: agents.demo imports no torch
     # (tests/test_layers.py checks that ``tradegym --help`` stays torch-free).
     from agents.demo import DEMO_SEEDS, DEMO_TIMESTEPS, SPLITS
+    from tradegym.data.market import DEFAULT_SPLIT
+
+    train, val = DEFAULT_SPLIT
+    cut = f"{train:.0%}/{val:.0%}/{1 - train - val:.0%}".replace("%", "")
 
     demo = commands.add_parser(
         "demo", help="train the default agent and backtest it against cash, buy-and-hold and "
@@ -36,7 +40,7 @@ def add_demo_parser(commands: Any) -> None:
                            "module:function (default: %(default)s)")
     demo.add_argument("--out", default="results/demo", help="output folder (default: %(default)s)")
     demo.add_argument("--split", default="test", choices=SPLITS,
-                      help="chronological 70/15/15 part to backtest (default: %(default)s)")
+                      help=f"chronological {cut} part to backtest (default: %(default)s)")
     demo.add_argument("--cost-rate", type=float, default=0.001,
                       help="cost per unit turnover, a fraction: 0.001 = 10 bps "
                       "(default: %(default)s)")
