@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from tradegym.errors import ConfigError
-from tradegym.registry import Registry, suggest
+from tradegym.registry import Registry, check_choice
 
 ASSET_MODES = ("shared", "flatten")
 
@@ -332,9 +332,7 @@ class WindowEncoder(nn.Module):
         super().__init__()
         _require_positive(window_bars=window_bars, n_assets=n_assets, n_features=n_features,
                           hidden_size=hidden_size)
-        if asset_mode not in ASSET_MODES:
-            raise ConfigError(f"unknown asset_mode {asset_mode!r}.{suggest(asset_mode, list(ASSET_MODES))} "
-                              f"Known: {', '.join(ASSET_MODES)}")
+        check_choice("asset_mode", asset_mode, ASSET_MODES)
         cls = ENCODERS.resolve(encoder)
         channels = n_features if asset_mode == "shared" else n_assets * n_features
         try:

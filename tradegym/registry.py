@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
@@ -40,6 +40,22 @@ def import_object(spec: str) -> Any:
             raise ConfigError(f"module {module_name!r} has no attribute {attr_path!r} ({spec!r})")
         obj = getattr(obj, part)
     return obj
+
+
+def check_choice(what: str, value: Any, known: Sequence[str]) -> None:
+    """Raise if ``value`` is not one of ``known``: ``unknown WHAT 'x'. Did you mean 'y'? Known: ...``.
+
+    >>> check_choice("task", "regresion", ("regression", "rank"))
+    Traceback (most recent call last):
+    ...
+    tradegym.errors.ConfigError: unknown task 'regresion'. Did you mean 'regression'? Known: regression, rank
+
+    Raises:
+        ConfigError: ``value`` is not in ``known``.
+    """
+    if value not in known:
+        raise ConfigError(f"unknown {what} {value!r}.{suggest(str(value), list(known))} "
+                          f"Known: {', '.join(known)}")
 
 
 def suggest(name: str, choices: list[str]) -> str:

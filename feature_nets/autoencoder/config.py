@@ -18,7 +18,7 @@ from feature_nets.fit import FitConfig
 from feature_nets.windows import ForecastDataConfig
 from tradegym.config import load_config
 from tradegym.errors import ConfigError
-from tradegym.registry import suggest
+from tradegym.registry import check_choice
 
 NORMALIZE = ("rolling", "expanding")
 PREDICT_TARGETS = ("auto", "intraday", "close")
@@ -79,9 +79,7 @@ class AutoencoderConfig:
         for name, value, known in (("kind", m.kind, tuple(KINDS)), ("normalize", m.normalize, NORMALIZE),
                                    ("asset_mode", m.asset_mode, ASSET_MODES),
                                    ("predict_target", m.predict_target, PREDICT_TARGETS)):
-            if value not in known:
-                raise ConfigError(f"unknown model.{name} {value!r}.{suggest(value, list(known))} "
-                                  f"Known: {', '.join(known)}")
+            check_choice(f"model.{name}", value, known)
         if not m.noise_std >= 0:
             raise ConfigError(f"model.noise_std must be >= 0, got {m.noise_std!r}")
         if not (m.predict_weight >= 0 and np.isfinite(m.predict_weight)):

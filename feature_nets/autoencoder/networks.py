@@ -45,7 +45,7 @@ from torch import Tensor, nn
 from feature_nets.autoencoder.pca import PCA, check_code_size
 from feature_nets.encoders import WindowEncoder
 from tradegym.errors import ConfigError
-from tradegym.registry import suggest
+from tradegym.registry import check_choice
 
 KINDS = {"mlp": None, "lstm": "lstm", "conv": "tcn"}
 """Autoencoder kind -> the temporal encoder of its encoder half (None: a flat MLP)."""
@@ -87,10 +87,8 @@ class WindowAutoencoder(nn.Module):
                  hidden_size: int = 128, noise_std: float = 0.0, linear_path: bool = False,
                  predict_head: bool = False, asset_mode: str = "joint") -> None:
         super().__init__()
-        for name, value, known in (("kind", kind, tuple(KINDS)), ("asset_mode", asset_mode, ASSET_MODES)):
-            if value not in known:
-                raise ConfigError(f"unknown autoencoder {name} {value!r}.{suggest(value, list(known))} "
-                                  f"Known: {', '.join(known)}")
+        check_choice("autoencoder kind", kind, tuple(KINDS))
+        check_choice("autoencoder asset_mode", asset_mode, ASSET_MODES)
         window_shape = (int(window_shape[0]), int(window_shape[1]), int(window_shape[2]))
         check_code_size(code_size, window_shape)
         w, n, k = window_shape

@@ -17,7 +17,7 @@ from feature_nets.fit import FitConfig
 from feature_nets.windows import ForecastDataConfig, load_market
 from tradegym.config import load_config
 from tradegym.errors import ConfigError
-from tradegym.registry import suggest
+from tradegym.registry import check_choice
 
 TASKS = ("regression", "classification")
 NORMALIZE = ("rolling", "expanding", "train")
@@ -60,10 +60,8 @@ class ForecastConfig:
         """Raise ConfigError naming the first value that is unknown or out of range."""
         m = self.model
         ENCODERS.resolve(m.encoder)  # unknown name -> ConfigError with a suggestion
-        for name, value, known in (("task", m.task, TASKS), ("normalize", m.normalize, NORMALIZE)):
-            if value not in known:
-                raise ConfigError(f"unknown model.{name} {value!r}.{suggest(value, list(known))} "
-                                  f"Known: {', '.join(known)}")
+        check_choice("model.task", m.task, TASKS)
+        check_choice("model.normalize", m.normalize, NORMALIZE)
         if int(self.ar_order) != self.ar_order or self.ar_order < 1:
             raise ConfigError(f"ar_order must be an integer >= 1, got {self.ar_order!r}")
         self.fit.check()
