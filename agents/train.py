@@ -140,12 +140,13 @@ def train(
     runtime = apply_runtime(cfg.train.torch_threads, cfg.train.device, "train.")  # restored on return
     data, split = load_data(cfg)
 
-    # 2. the run directory: new, or the resumed one after checking its data
+    # 2. environments: training on the train split (validation backtests use the val split);
+    #    built before the run directory, so bad env settings leave no folder behind
+    vec_env = make_vec_env(cfg, split.train)
+
+    # 3. the run directory: new, or the resumed one after checking its data
     run = start_run("agent", cfg.name, config=cfg.to_dict(), data=describe_data(data, split),
                     runs_root=runs_root, run_dir=run_dir, resume=resumed, echo=echo)
-
-    # 3. environments: training on the train split, validation backtests on the val split
-    vec_env = make_vec_env(cfg, split.train)
 
     # 4. model: new, or the last checkpoint
     model = _model(cfg, run, vec_env, resuming=resumed is not None, echo=echo)

@@ -219,3 +219,15 @@ def test_vector_env_refuses_a_custom_env(tmp_path) -> None:
                                           "'my_pkg.envs:MyEnv'; use train.vec_env=auto, dummy or subproc"):
         train("ppo_lstm", overrides=[*TINY, *PPO_TINY, "train.vec_env=vector",
                                      "env.id=my_pkg.envs:MyEnv"], run_dir=tmp_path / "run", echo=quiet)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("env.cost_rate=-0.1", "cost_rate"),
+    ("env.window_bars=100000", "fewer than the"),
+    ("data.source=sp500_stock", "Did you mean 'sp500_stocks'"),
+])
+def test_a_failed_train_leaves_no_run_directory(override, message, tmp_path, capsys) -> None:
+    runs = tmp_path / "runs"
+    assert main(["train", "--config", "ppo_mlp", "--runs", str(runs), "--set", override]) == 2
+    assert message in capsys.readouterr().err
+    assert not runs.exists() or not any(runs.iterdir())
