@@ -109,8 +109,9 @@ def shipped_configs() -> list[str]:
     return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
 
-def load_run_config(source: str | Path | dict[str, Any], overrides: list[str] | tuple = ()) -> RunConfig:
-    """Load a :class:`RunConfig` from a shipped name, a YAML path or a mapping, plus overrides.
+def load_run_config(source: RunConfig | str | Path | dict[str, Any], overrides: list[str] | tuple = ()
+                    ) -> RunConfig:
+    """Load a :class:`RunConfig` from a config, a shipped name, a YAML path or a mapping, plus overrides.
 
     Raises:
         ConfigError: unknown shipped name or path (with a suggestion), invalid YAML,

@@ -189,9 +189,8 @@ def train(
 def _resolve_config(config: RunConfig | str | Path | None, overrides: list[str] | tuple,
                     resume: str | Path | None) -> tuple[RunConfig, RunDir | None]:
     """The run's config (a resumed run's own ``config.yaml`` plus overrides) and the run to resume."""
-    if resume is None:
-        cfg = config if isinstance(config, RunConfig) else load_run_config(config or "ppo_lstm", overrides)
-        return cfg, None
+    if resume is None:  # a RunConfig given with overrides gets them too
+        return load_run_config(config or "ppo_lstm", overrides), None
     if config is not None:
         raise ConfigError("pass either a config or --resume RUN_DIR, not both")
     resumed = open_run(resume, "agent")

@@ -55,3 +55,12 @@ def test_invalid_yaml_names_the_file(tmp_path) -> None:
 def test_override_without_equals_is_an_error() -> None:
     with pytest.raises(ConfigError, match="override 'train.seed' must look like 'section.key=value'"):
         apply_overrides({}, ["train.seed"])
+
+
+def test_overrides_apply_to_a_config_object_too() -> None:
+    from agents.config import load_run_config
+
+    base = load_run_config("ppo_mlp")
+    cfg = load_run_config(base, ["train.total_timesteps=64", "env.window_bars=12"])
+    assert (cfg.train.total_timesteps, cfg.env.window_bars) == (64, 12)
+    assert base.train.total_timesteps != 64 and cfg.agent == base.agent
