@@ -10,6 +10,7 @@ from typing import Any
 
 from stable_baselines3.common.callbacks import BaseCallback
 
+from agents.inference import Predictor
 from tradegym.data.market import MarketData
 from tradegym.errors import CacheError
 from tradegym.io import atomic_write
@@ -93,8 +94,8 @@ class ValidationCallback(BaseCallback):
         from tradegym.backtest import backtest
 
         self._last = self.num_timesteps
-        result = backtest(self.model, self.data, env_kwargs=self.env_kwargs, env_id=self.env_id,
-                          name="agent", start=self.start)
+        result = backtest(Predictor(self.model), self.data, env_kwargs=self.env_kwargs,
+                          env_id=self.env_id, name="agent", start=self.start)
         m = result.metrics
         row = {"timesteps": float(self.num_timesteps), "sharpe": _num(m.get("sharpe")),
                "total_return": _num(m.get("total_return")),

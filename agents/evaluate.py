@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from agents.inference import Predictor
 from agents.train import load_data, load_trained
 from feature_nets.runtime import apply_runtime, restores_threads
 from tradegym.errors import ConfigError
@@ -75,7 +76,7 @@ def evaluate_run(
     label = label or f"{cfg.agent.algo}_{cfg.agent.extractor}"
     if baselines is None:
         baselines = baseline_names(market)
-    results = compare([(model, label)], history, start=start, baselines=baselines,
+    results = compare([(Predictor(model), label)], history, start=start, baselines=baselines,
                       env_kwargs=cfg.env.env_kwargs(), env_id=cfg.env.id)
     if write_report:
         from tradegym.backtest.report import report

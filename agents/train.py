@@ -243,11 +243,14 @@ def load_policy(run_path: str | Path) -> tuple[Any, dict[str, Any]]:
     they are: the caller uses the model after this returns.
 
     Returns:
-        ``(model, {"env_id", "env_kwargs", "name"})``.
+        ``(policy, {"env_id", "env_kwargs", "name"})``: the model as an
+        :class:`~agents.inference.Predictor` (``.model`` is the SB3 model).
     """
+    from agents.inference import Predictor
+
     keep_heap()
     model, cfg = load_trained(run_path)
-    return model, {"env_id": cfg.env.id, "env_kwargs": cfg.env.env_kwargs(),
+    return Predictor(model), {"env_id": cfg.env.id, "env_kwargs": cfg.env.env_kwargs(),
                    "name": f"{cfg.agent.algo}_{cfg.agent.extractor}"}
 
 
