@@ -8,7 +8,7 @@ checkpoint with the run's own config and checks that the data has not changed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,7 @@ def train(
     resume: str | Path | None = None,
     echo: Callable[[str], Any] = print,
     report: Callable[[dict[str, float]], Any] | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> TrainResult:
     """Train an agent into a run directory (or resume one); see the module docstring.
 
@@ -124,6 +125,8 @@ def train(
         echo: where progress lines go.
         report: called with each validation row (timesteps, sharpe, ...) once it is
             recorded; a sweep reports it to Ray Tune.
+        callbacks: more SB3 callbacks, run after the checkpoint and validation ones (they
+            can read ``validation.rows``; ``benchmarks/learning_curves.py`` adds diagnostics).
 
     Raises:
         ConfigError: bad config, a resume directory that is not a tradegym run or has no
@@ -166,7 +169,7 @@ def train(
     start_steps = model.num_timesteps
     try:
         if remaining:
-            model.learn(remaining, callback=[checkpoint, validation], tb_log_name="agent",
+            model.learn(remaining, callback=[checkpoint, validation, *callbacks], tb_log_name="agent",
                         reset_num_timesteps=resume is None, progress_bar=cfg.train.progress_bar)
     except KeyboardInterrupt:
         interrupted = True
