@@ -55,8 +55,10 @@ def as_returns(returns: ArrayLike, what: str = "returns", min_bars: int = MIN_BA
     bad = np.flatnonzero(~np.isfinite(r))
     if len(bad):
         where = returns.index[bad[0]] if isinstance(returns, pd.Series) else f"bar {bad[0]}"
+        if isinstance(where, pd.Timestamp) and where == where.normalize():
+            where = str(where.date())
         raise DataError(
-            f"{what} has a non-finite return at {where} ({r[bad[0]]!r}){describe_more(len(bad))}; "
+            f"{what} has a non-finite return at {where} ({float(r[bad[0]])}){describe_more(len(bad))}; "
             "drop or fill those bars before testing"
         )
     if len(r) < min_bars:
