@@ -137,13 +137,7 @@ def stationary_block_length(x: np.ndarray) -> float:
     ``x`` is ``(T,)`` or ``(T, K)``; for several columns the longest is used, so the
     blocks keep the most persistent column's dependence.
     """
-    from arch.bootstrap import optimal_block_length
-
-    if np.ptp(x, axis=0).max() == 0:  # constant columns have no dependence to estimate
-        return 1.0
-    lengths = optimal_block_length(x)["stationary"].to_numpy()
-    lengths = lengths[np.isfinite(lengths)]
-    return max(1.0, float(lengths.max())) if len(lengths) else 1.0
+    return max(1.0, _optimal_block_length(x, "stationary"))
 
 
 def circular_block_length(x: np.ndarray) -> int:
@@ -151,13 +145,20 @@ def circular_block_length(x: np.ndarray) -> int:
 
     ``x`` is ``(T,)`` or ``(T, K)``; the longest column's length is used.
     """
+    return max(1, math.ceil(_optimal_block_length(x, "circular")))
+
+
+def _optimal_block_length(x: np.ndarray, column: str) -> float:
+    """Longest ``arch.bootstrap.optimal_block_length`` over the non-constant columns (0 if none)."""
     from arch.bootstrap import optimal_block_length
 
-    if np.ptp(x, axis=0).max() == 0:
-        return 1
-    lengths = optimal_block_length(x)["circular"].to_numpy()
+    x = x.reshape(len(x), -1)  # (T, K)
+    varying = x[:, np.ptp(x, axis=0) > 0]  # constant columns have no dependence to estimate
+    if varying.shape[1] == 0:
+        return 0.0
+    lengths = optimal_block_length(varying)[column].to_numpy()
     lengths = lengths[np.isfinite(lengths)]
-    return max(1, math.ceil(float(lengths.max()))) if len(lengths) else 1
+    return float(lengths.max()) if len(lengths) else 0.0
 
 
 def resample_indices(bootstrap: Any, n_resamples: int) -> np.ndarray:
