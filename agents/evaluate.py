@@ -29,6 +29,7 @@ def evaluate_run(
     data: str | None = None,
     write_report: bool = True,
     echo: Callable[[str], Any] = print,
+    benchmark: str | None = "equal_weight",
 ) -> list[Any]:
     """Backtest a run's model on ``split`` next to ``baselines``; print and write the report.
 
@@ -48,6 +49,8 @@ def evaluate_run(
             the run's fractions, instead of the run's own.
         write_report: print the table and write charts and metrics (else only return them).
         echo: where report lines go.
+        benchmark: the row the report tests the others against (a baseline name, added
+            to ``baselines`` when missing); ``None`` for no evidence.
 
     Returns:
         ``[agent result, *baseline results]``.
@@ -76,6 +79,8 @@ def evaluate_run(
     label = label or f"{cfg.agent.algo}_{cfg.agent.extractor}"
     if baselines is None:
         baselines = baseline_names(market)
+    if write_report and benchmark is not None and benchmark not in baselines:
+        baselines = [*baselines, benchmark]
     results = compare([(Predictor(model), label)], history, start=start, baselines=baselines,
                       env_kwargs=cfg.env.env_kwargs(), env_id=cfg.env.id)
     if write_report:
@@ -83,13 +88,22 @@ def evaluate_run(
 
         echo(f"{split} split of {market.describe()}")
         report(results, out or Path(run_path) / f"backtest-{split}", echo,
-               title=f"Backtest of {label} ({Path(run_path).name}) on the {split} split")
+               title=f"Backtest of {label} ({Path(run_path).name}) on the {split} split",
+               benchmark=benchmark)
     return results
 
 
-def seed_summary(results: Sequence[Any], agent_prefix: str) -> str:
-    """``"<agent> Sharpe over n seeds: mean ± sd (min..max); baselines: ..."``."""
+def seed_summary(results: Sequence[Any], agent_prefix: str, benchmark: str | None = "equal_weight",
+                 n_resamples: int = 1000) -> str:
+    """``"<agent> Sharpe over n seeds: mean ± sd (min..max); baselines: ...; SPA ..."``.
+
+    With ``benchmark`` among the results, the line ends with Hansen's SPA over the seeds
+    (does any seed beat the benchmark, allowing for having tried several?).
+    """
     import numpy as np
+    import pandas as pd
+
+    from tradegym.backtest.evidence import spa
 
     agents = [r.metrics["sharpe"] for r in results if r.name.startswith(agent_prefix)]
     others = ", ".join(f"{r.name} {r.metrics['sharpe']:.2f}" for r in results
@@ -97,5 +111,16 @@ def seed_summary(results: Sequence[Any], agent_prefix: str) -> str:
                        and np.isfinite(r.metrics["sharpe"]))
     values = np.array([a for a in agents if a is not None], dtype=float)
     spread = f" ± {values.std(ddof=1):.2f}" if len(values) > 1 else ""
-    return (f"{agent_prefix} Sharpe over {len(values)} seed(s): {values.mean():.2f}{spread} "
+    line = (f"{agent_prefix} Sharpe over {len(values)} seed(s): {values.mean():.2f}{spread} "
             f"(min {values.min():.2f}, max {values.max():.2f}); {others}")
+    bench = next((r for r in results if r.name == benchmark), None)
+    seeds = [r for r in results if r.name.startswith(agent_prefix)]
+    if bench is None or not seeds:
+        return line
+    frame = pd.concat({r.name: r.returns for r in [*seeds, bench]}, axis=1, join="inner")
+    if len(frame) < 30:
+        return line
+    test = spa(frame[[r.name for r in seeds]], frame[benchmark], n_resamples=n_resamples)
+    answer = (f"at least one seed beats {benchmark}" if test.p_value < 0.05
+              else f"no seed is distinguishable from {benchmark}")
+    return f"{line}; SPA over the {len(seeds)} seed(s) vs {benchmark}: p = {test.p_value:.2f}, {answer}"

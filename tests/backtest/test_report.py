@@ -38,8 +38,8 @@ def written(tmp_path_factory):
 def test_report_writes_charts_metrics_and_html(written) -> None:
     out, paths, lines, _ = written
     names = sorted(p.name for p in paths)
-    assert names == ["equity.png", "metrics.csv", "metrics.json", "report.html", "rolling_sharpe.png",
-                     "weights_my_policy.png"]
+    assert names == ["equity.png", "evidence.json", "metrics.csv", "metrics.json", "report.html",
+                     "rolling_sharpe.png", "weights_my_policy.png"]
     assert paths[-1].name == "report.html"
     assert lines[-1] == f"report: {(out / 'report.html').resolve().as_uri()}"
     assert any("Per fold" in line for line in lines)  # extra tables are printed too
@@ -59,6 +59,39 @@ def test_html_is_self_contained_and_every_image_decodes(written) -> None:
         assert f"<td>{r.name}</td>" in text
     assert "Per fold" in text and "0.50 ± 0.10" in text
     assert 'class="policy"' in text  # the policy under test is marked, baselines are not
+
+
+def test_report_states_the_evidence_against_the_benchmark(written) -> None:
+    """Table columns, a verdict in words, SPA, and the numbers with their methods in the files."""
+    import json
+
+    from tradegym.backtest.evidence import compare_evidence
+
+    out, _, lines, results = written
+    header = next(line for line in lines if line.startswith("policy"))
+    assert "Sharpe 95% CI" in header and "p vs equal_weight" in header
+    expected = compare_evidence(results, benchmark="equal_weight")
+    mine = next(r for r in expected.records if r.name == "my_policy")
+    assert mine.verdict in lines  # the policy under test gets its sentence
+    assert any(line.startswith("SPA over the 3 other rows: p = ") for line in lines)
+    records = {r["policy"]: r for r in json.loads((out / "metrics.json").read_text())}
+    assert records["my_policy"]["p_value"] == pytest.approx(mine.p_value)
+    assert records["my_policy"]["sharpe_ci_low"] == pytest.approx(mine.ci_low)
+    assert records["equal_weight"]["p_value"] is None  # the benchmark is not tested against itself
+    evidence = json.loads((out / "evidence.json").read_text())
+    assert evidence["benchmark"] == "equal_weight" and "Ledoit & Wolf" in evidence["methods"]["p_value"]
+    html = (out / "report.html").read_text()
+    assert mine.verdict in html and "Ledoit &amp; Wolf" in html
+
+
+def test_report_without_the_benchmark_says_so(tmp_path) -> None:
+    data = make_market(200, 3, ohlc=False, seed=3)
+    results = [backtest(b, data, env_kwargs={"window_bars": 10}) for b in ("cash", "min_variance")]
+    lines: list[str] = []
+    paths = report(results, tmp_path, lines.append)
+    assert any("no equal_weight row to measure against" in line and "--benchmark" in line for line in lines)
+    assert "evidence.json" not in {p.name for p in paths}
+    assert "Sharpe 95% CI" not in next(line for line in lines if line.startswith("policy"))
 
 
 def test_report_needs_results(tmp_path) -> None:

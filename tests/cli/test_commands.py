@@ -126,12 +126,28 @@ def test_backtest_a_baseline_or_a_function_policy(tmp_path, capsys) -> None:
     assert "all_in_first_asset" in capsys.readouterr().out
 
 
+def test_backtest_tests_every_row_against_the_benchmark(tmp_path, capsys) -> None:
+    """The benchmark is backtested even when not listed; 'none' leaves the evidence out."""
+    assert main(["backtest", "inverse_vol", "--data", "gbm", "--window", "10", "--baselines", "cash",
+                 "--benchmark", "min_variance", "--out", str(tmp_path / "a")]) == 0
+    text = capsys.readouterr().out
+    assert "p vs min_variance" in text and "inverse_vol is " in text and "SPA over the 2 other rows" in text
+    assert (tmp_path / "a" / "evidence.json").is_file()
+    assert main(["backtest", "inverse_vol", "--data", "gbm", "--window", "10", "--baselines", "cash",
+                 "--benchmark", "none", "--out", str(tmp_path / "b")]) == 0
+    text = capsys.readouterr().out
+    assert "no benchmark: evidence columns left out" in text and "p vs" not in text
+    assert not (tmp_path / "b" / "evidence.json").exists()
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["backtest", "momentun", "--data", "gbm"], "Did you mean 'momentum'"),
     (["backtest", "cash", "--data", "gbm", "--split", "tset"], "Did you mean 'test'"),
     (["backtest", "cash", "--data", "gbm", "--baselines", "equal_wieght"], "Did you mean 'equal_weight'"),
     (["backtest", "cash", "--data", "gbm", "--window", "1500"], "has .* rows"),
     (["backtest", "no_such_module:f", "--data", "gbm"], "no_such_module"),
+    (["backtest", "cash", "--data", "gbm", "--benchmark", "equal_wieght"],
+     "--benchmark equal_wieght: not a baseline. Did you mean 'equal_weight'"),
 ])
 def test_backtest_bad_input_exits_2(argv: list[str], message: str, tmp_path, capsys) -> None:
     assert main([*argv, "--out", str(tmp_path)]) == 2

@@ -86,6 +86,7 @@ def compare(
     title: str | None = None,
     tables: Mapping[str, Any] | None = None,
     echo: Callable[[str], Any] = print,
+    benchmark: str | None = "equal_weight",
 ) -> list[BacktestResult]:
     """Backtest ``policies`` and ``baselines`` on ``market`` from ``start``; report if ``out``.
 
@@ -102,6 +103,9 @@ def compare(
         title: report heading.
         tables: extra titled tables for the report.
         echo: where report lines go.
+        benchmark: the row the report tests every other against (see
+            :func:`tradegym.backtest.report.report`); a baseline name missing from
+            ``baselines`` is backtested too.
 
     Returns:
         The results: policies first, then baselines.
@@ -109,6 +113,9 @@ def compare(
     Raises:
         ValueError: from the backtests (bad actions name the step and date) or the data.
     """
+    names = {n for _, n in policies}
+    if out is not None and benchmark in BASELINES and benchmark not in baselines and benchmark not in names:
+        baselines = [*baselines, benchmark]
     results = [backtest(p, market, env_kwargs=env_kwargs, env_id=env_id, name=n, start=start)
                for p, n in policies]
     results += [backtest(b, market, env_kwargs=env_kwargs, env_id=env_id, name=b, start=start)
@@ -118,7 +125,7 @@ def compare(
     if out is not None:
         from tradegym.backtest.report import report
 
-        report(results, out, echo, title=title, tables=dict(tables or {}))
+        report(results, out, echo, title=title, tables=dict(tables or {}), benchmark=benchmark)
     return results
 
 

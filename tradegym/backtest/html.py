@@ -27,6 +27,7 @@ _CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
        max-width: 1100px; color: #222; line-height: 1.4; }
 h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+p.verdict { margin: 0.2em 0; font-size: 0.95em; }
 .setup { color: #555; margin: 0.2em 0; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.6em 0; }
 th, td { padding: 0.25em 0.6em; text-align: right; border-bottom: 1px solid #ddd; }
@@ -65,11 +66,15 @@ def embed_png(path: str | os.PathLike[str]) -> str:
 
 
 def metrics_table_html(results: Sequence[BacktestResult], columns: Sequence[tuple[str, str]],
-                       policies: Sequence[str] = ()) -> str:
+                       policies: Sequence[str] = (),
+                       extra_columns: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """An HTML table, one row per result; the best value of ranked columns is highlighted.
 
     ``policies`` are the rows under test (printed bold); the others are baselines.
+    ``extra_columns`` (``{header: {policy: text}}``) follow the metrics, e.g. the Sharpe
+    interval and the p-value against the benchmark.
     """
+    extra = dict(extra_columns or {})
     best: dict[str, float] = {}
     for key, _ in columns:
         # Cash trivially has the smallest drawdown; ranking it would say nothing.
@@ -79,7 +84,7 @@ def metrics_table_html(results: Sequence[BacktestResult], columns: Sequence[tupl
             best[key] = max(finite)
         elif finite and key in _LOWER_IS_BETTER:
             best[key] = min(finite)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["policy", *(h for _, h in columns)])
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["policy", *(h for _, h in columns), *extra])
     rows = []
     for r in results:
         cells = [f"<td>{html.escape(r.name)}</td>"]
@@ -87,6 +92,7 @@ def metrics_table_html(results: Sequence[BacktestResult], columns: Sequence[tupl
             value = r.metrics.get(key)
             mark = ' class="best"' if r.name != "cash" and value == best.get(key, None) else ""
             cells.append(f"<td{mark}>{html.escape(format_metric(key, value))}</td>")
+        cells += [f"<td>{html.escape(texts.get(r.name, '-'))}</td>" for texts in extra.values()]
         css = ' class="policy"' if r.name in policies else ""
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -108,6 +114,8 @@ def write_html_report(
     policies: Sequence[str] = (),
     tables: Mapping[str, pd.DataFrame] | None = None,
     notes: Sequence[str] = (),
+    extra_columns: Mapping[str, Mapping[str, str]] | None = None,
+    evidence: tuple[Sequence[str], Mapping[str, str]] = ((), {}),
 ) -> Path:
     """Write one self-contained HTML report atomically.
 
@@ -121,6 +129,9 @@ def write_html_report(
         policies: names of the rows under test (bold); the rest are baselines.
         tables: extra titled tables (walk-forward folds, seed summaries), in order.
         notes: closing paragraphs (metric conventions).
+        extra_columns: more columns of the metrics table, ``{header: {policy: text}}``.
+        evidence: ``(lines, methods)``: the verdicts in words under the table, and the
+            method of each evidence number (``{number: method}``) for the conventions.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -136,7 +147,8 @@ def write_html_report(
         f"<script>{_SCRIPT}</script></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         *(f'<p class="setup">{html.escape(line)}</p>' for line in setup),
-        "<h2>Metrics</h2>", metrics_table_html(results, columns, policies),
+        "<h2>Metrics</h2>", metrics_table_html(results, columns, policies, extra_columns),
+        *(f'<p class="verdict">{html.escape(line)}</p>' for line in evidence[0]),
     ]
     for caption, frame in (tables or {}).items():
         parts += [f"<h2>{html.escape(caption)}</h2>", frame_html(frame)]
@@ -145,7 +157,9 @@ def write_html_report(
                      f"<figcaption>{html.escape(caption)}</figcaption></figure>")
     if notes:
         parts += ['<h2>Conventions</h2><div class="notes">',
-                  *(f"<p>{html.escape(n)}</p>" for n in notes), "</div>"]
+                  *(f"<p>{html.escape(n)}</p>" for n in notes),
+                  *(f"<p><b>{html.escape(k)}</b>: {html.escape(v)}</p>" for k, v in evidence[1].items()),
+                  "</div>"]
     parts.append("</body></html>")
     return atomic_write(path, "\n".join(parts) + "\n")
 

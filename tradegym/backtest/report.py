@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -15,6 +15,25 @@ from tradegym.backtest.engine import BacktestResult
 from tradegym.backtest.metrics import METRIC_LABELS, format_metric
 from tradegym.errors import ConfigError
 from tradegym.io import atomic_write
+
+if TYPE_CHECKING:
+    from tradegym.backtest.evidence import ComparisonEvidence
+
+DEFAULT_BENCHMARK = "equal_weight"
+"""What every comparison is measured against unless ``benchmark=`` / ``--benchmark`` says otherwise."""
+
+EVIDENCE_METHODS = {
+    "sharpe_interval": "stationary bootstrap (Politis & Romano 1994), percentile interval, mean "
+                       "block length from the data (Politis & White 2004 via arch)",
+    "p_value": "two-sided test of equal Sharpe ratios on the paired returns: Ledoit & Wolf (2008) "
+               "studentised circular block bootstrap, Newey-West HAC standard error",
+    "alpha_beta": "OLS of the returns on the benchmark's, Newey-West HAC standard errors; alpha "
+                  "annualised",
+    "psr": "probabilistic Sharpe ratio P(true Sharpe > 0) (Bailey & Lopez de Prado 2012)",
+    "spa": "Hansen (2005) SPA: does any row beat the benchmark's mean return, allowing for the "
+           "search (arch.bootstrap.SPA, consistent p-value)",
+}
+"""The method behind each evidence number, as written into ``metrics.json`` and ``report.html``."""
 
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("total_return", "total"),
@@ -32,15 +51,19 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
 """``(metric key, column header)`` of :func:`format_table`; vol and CAGR are annualised."""
 
 
-def format_table(results: Sequence[BacktestResult]) -> str:
+def format_table(results: Sequence[BacktestResult], evidence: ComparisonEvidence | None = None) -> str:
     """A fixed-width text table: one row per policy, one column per key metric.
 
     Returns, volatility, drawdown, turnover (per bar) and hit rate are percentages; costs
     are in currency (a fraction of the initial value when it is 1); ``-`` is undefined.
+    With ``evidence``, two columns follow: the Sharpe ratio's bootstrap interval and the
+    p-value of its difference from the benchmark's.
     """
-    header = ["policy", *(h for _, h in TABLE_COLUMNS)]
+    extra = evidence_columns(evidence)
+    header = ["policy", *(h for _, h in TABLE_COLUMNS), *extra]
     rows = [
-        [r.name, *(format_metric(key, r.metrics.get(key)) for key, _ in TABLE_COLUMNS)]
+        [r.name, *(format_metric(key, r.metrics.get(key)) for key, _ in TABLE_COLUMNS),
+         *(cells.get(r.name, "-") for cells in extra.values())]
         for r in results
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -54,11 +77,29 @@ def format_table(results: Sequence[BacktestResult]) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
-def metrics_records(results: Sequence[BacktestResult]) -> list[dict[str, Any]]:
+def evidence_columns(evidence: ComparisonEvidence | None) -> dict[str, dict[str, str]]:
+    """``{header: {policy: cell}}`` of the evidence columns of the tables (empty without evidence)."""
+    if evidence is None:
+        return {}
+    ci, p = {}, {}
+    for rec in evidence.records:
+        if math.isfinite(rec.ci_low) and math.isfinite(rec.ci_high):
+            ci[rec.name] = f"[{rec.ci_low:.2f}, {rec.ci_high:.2f}]"
+        if math.isfinite(rec.p_value):
+            p[rec.name] = "<0.001" if rec.p_value < 0.001 else f"{rec.p_value:.3f}"
+    return {f"Sharpe {evidence.level:.0%} CI": ci, f"p vs {evidence.benchmark}": p}
+
+
+def metrics_records(results: Sequence[BacktestResult],
+                    evidence: ComparisonEvidence | None = None) -> list[dict[str, Any]]:
     """One flat dict per result: policy, data, period, execution, cost rate, then metrics.
 
-    Undefined metrics are ``None`` (JSON ``null``).
+    Undefined metrics are ``None`` (JSON ``null``). With ``evidence``, each record also
+    has ``sharpe_ci_low``, ``sharpe_ci_high``, ``benchmark``, ``sharpe_difference``,
+    ``p_value``, ``alpha``, ``beta``, ``tracking_error``, ``information_ratio``, ``psr`` and
+    ``verdict`` (see :func:`tradegym.backtest.evidence.compare_evidence`).
     """
+    by_name = {rec.name: rec for rec in evidence.records} if evidence is not None else {}
     records = []
     for r in results:
         record: dict[str, Any] = {
@@ -78,28 +119,84 @@ def metrics_records(results: Sequence[BacktestResult]) -> list[dict[str, Any]]:
                 record[key] = int(value)
             else:
                 record[key] = float(value)
+        if r.name in by_name:
+            rec = by_name[r.name].to_dict()
+            record.update({"sharpe_ci_low": rec["ci_low"], "sharpe_ci_high": rec["ci_high"],
+                           "benchmark": evidence.benchmark if evidence else None,
+                           "sharpe_difference": rec["difference"], "p_value": rec["p_value"],
+                           **{k: rec[k] for k in ("alpha", "beta", "tracking_error",
+                                                  "information_ratio", "psr", "verdict")}})
         records.append(record)
     return records
 
 
 def write_metrics(
-    results: Sequence[BacktestResult], directory: str | os.PathLike[str]
+    results: Sequence[BacktestResult], directory: str | os.PathLike[str],
+    evidence: ComparisonEvidence | None = None,
 ) -> list[Path]:
     """Write ``metrics.csv`` and ``metrics.json`` (one record per result) atomically.
+
+    With ``evidence``, the records carry it (:func:`metrics_records`) and ``evidence.json``
+    holds the whole comparison: settings, every record, SPA, and the method of each number.
 
     Args:
         results: the backtests.
         directory: output folder, created if missing.
+        evidence: the comparison's evidence, or ``None``.
 
     Returns:
-        ``[csv_path, json_path]``.
+        ``[csv_path, json_path]``, then ``evidence.json`` with evidence.
     """
     out = Path(directory)
-    records = metrics_records(results)
+    records = metrics_records(results, evidence)
     table = pd.DataFrame.from_records(records)
-    csv_path = atomic_write(out / "metrics.csv", table.to_csv(index=False))
-    json_path = atomic_write(out / "metrics.json", json.dumps(records, indent=2) + "\n")
-    return [csv_path, json_path]
+    paths = [atomic_write(out / "metrics.csv", table.to_csv(index=False)),
+             atomic_write(out / "metrics.json", json.dumps(records, indent=2) + "\n")]
+    if evidence is not None:
+        payload = {"methods": EVIDENCE_METHODS, **evidence.to_dict()}
+        paths.append(atomic_write(out / "evidence.json", json.dumps(payload, indent=2) + "\n"))
+    return paths
+
+
+def gather_evidence(results: Sequence[BacktestResult], benchmark: str | None,
+                    n_resamples: int = 1000) -> tuple[ComparisonEvidence | None, str]:
+    """The comparison's evidence against ``benchmark``, or ``None`` and why there is none.
+
+    Evidence needs the benchmark among the results and 30 shared bars; without either the
+    report says so in a line instead of failing.
+    """
+    from tradegym.backtest.evidence import compare_evidence
+    from tradegym.errors import DataError
+
+    names = [r.name for r in results]
+    if benchmark is None:
+        return None, "no benchmark: evidence columns left out"
+    if benchmark not in names:
+        return None, (f"no {benchmark} row to measure against: evidence columns left out "
+                      f"(add it to the baselines, or pass --benchmark NAME)")
+    if len(results) < 2:
+        return None, "nothing to compare with the benchmark"
+    try:
+        return compare_evidence(results, benchmark=benchmark, n_resamples=n_resamples), ""
+    except DataError as exc:
+        return None, f"no evidence: {exc}"
+
+
+def evidence_lines(evidence: ComparisonEvidence, policies: Sequence[str]) -> list[str]:
+    """The verdict of each policy under test (of each row, when none is) and the SPA line."""
+    shown = [rec for rec in evidence.records if rec.name != evidence.benchmark
+             and (rec.name in policies or not policies) and rec.name != "cash"]
+    lines = [rec.verdict for rec in shown]
+    if evidence.spa is not None and evidence.spa.n_candidates > 1:
+        spa = evidence.spa
+        answer = (f"at least one beats {evidence.benchmark} (best: {spa.best})"
+                  if spa.p_value < 1 - evidence.level
+                  else f"none is distinguishable from {evidence.benchmark}")
+        lines.append(f"SPA over the {spa.n_candidates} other rows: p = {spa.p_value:.2f}, {answer}")
+    lines.append(f"({evidence.level:.0%} intervals and tests over {evidence.n_bars} bars, "
+                 f"{evidence.n_resamples} bootstrap resamples, seed {evidence.seed}; methods "
+                 "in evidence.json and report.html)")
+    return lines
 
 
 EXECUTION_NOTES = {
@@ -133,6 +230,8 @@ def report(
     title: str | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
     rolling_window: int = 126,
+    benchmark: str | None = DEFAULT_BENCHMARK,
+    n_resamples: int = 1000,
 ) -> list[Path]:
     """Print the comparison table; write charts, metric files and a self-contained HTML report.
 
@@ -149,6 +248,10 @@ def report(
         tables: extra titled tables for the HTML (walk-forward folds, seed summaries); each
             is also printed.
         rolling_window: bars of the rolling Sharpe chart.
+        benchmark: the row every other is tested against (Sharpe intervals, p-values,
+            alpha/beta, SPA: :mod:`tradegym.backtest.evidence`); ``None``, or a name not
+            among the results, leaves the evidence out with a line saying so.
+        n_resamples: bootstrap resamples of each interval and test.
 
     Returns:
         The paths written, ``report.html`` last.
@@ -177,14 +280,19 @@ def report(
     for line in setup:
         echo(line)
     echo("")
-    echo(format_table(results))
+    policies = [r.name for r in results if not is_baseline(r.name)]
+    evidence, why_not = gather_evidence(results, benchmark, n_resamples)
+    echo(format_table(results, evidence))
+    verdicts = evidence_lines(evidence, policies) if evidence is not None else [why_not]
+    echo("")
+    for line in verdicts:
+        echo(line)
     for caption, frame in (tables or {}).items():
         echo("")
         echo(f"{caption}:")
         echo(frame.to_string(index=False))
     echo("")
     out = Path(out_dir)
-    policies = [r.name for r in results if not is_baseline(r.name)]
     weight_charts = [r for r in results if r.name in policies] or [
         r for r in results if r.name not in TRIVIAL_BASELINES]
     images = {
@@ -195,14 +303,15 @@ def report(
     for r in weight_charts:
         images[f"Weights of {r.name} over time (cash first)"] = plot_weights(
             r, out / f"weights_{r.name}.png")
-    paths = [*images.values(), *write_metrics(results, out)]
+    paths = [*images.values(), *write_metrics(results, out, evidence)]
     names = ", ".join(policies) if policies else "baselines"
     rf = f"risk-free rate {first.risk_free_rate:g} a year"
     paths.append(write_html_report(
         out / "report.html", title=title or f"Backtest: {names}" + (" vs baselines" if policies else ""),
         setup=[*setup, f"{first.periods_per_year:g} periods per year, {rf}, data {first.data_name}"],
         results=results, columns=TABLE_COLUMNS, images=images, policies=policies, tables=tables,
-        notes=METRIC_NOTES,
+        notes=METRIC_NOTES, extra_columns=evidence_columns(evidence),
+        evidence=(verdicts, EVIDENCE_METHODS if evidence is not None else {}),
     ))
     for path in paths:
         echo(f"wrote {path}")
@@ -210,5 +319,6 @@ def report(
     return paths
 
 
-__all__ = ["EXECUTION_NOTES", "METRIC_NOTES", "TABLE_COLUMNS", "format_table",
-           "metrics_records", "report", "write_metrics"]
+__all__ = ["DEFAULT_BENCHMARK", "EVIDENCE_METHODS", "EXECUTION_NOTES", "METRIC_NOTES", "TABLE_COLUMNS",
+           "evidence_columns", "evidence_lines", "format_table", "gather_evidence", "metrics_records",
+           "report", "write_metrics"]

@@ -11,17 +11,18 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tradegym.cli.common import baseline_list
+from tradegym.cli.common import add_benchmark, baseline_list, benchmark_name
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     target = Path(args.target)
     baselines = baseline_list(args.baselines)
+    benchmark = benchmark_name(args.benchmark)
     if (target / "run.json").is_file():
         from agents.evaluate import evaluate_run
 
         evaluate_run(target, split=args.split, baselines=baselines, out=args.out,
-                     best=not args.final, data=args.data)
+                     best=not args.final, data=args.data, benchmark=benchmark)
         return 0
     if target.is_dir():
         from tradegym.errors import ConfigError
@@ -44,7 +45,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / f"backtest-{name}-{args.split}"
     print(f"{args.split} split of {market.describe()}")
     compare([(policy, name)], history, start=start, baselines=names, env_kwargs=env_kwargs,
-            out=out, title=f"Backtest of {name} on the {args.split} split of {market.name}")
+            out=out, title=f"Backtest of {name} on the {args.split} split of {market.name}",
+            benchmark=benchmark)
     return 0
 
 
@@ -84,6 +86,7 @@ def add_backtest_parser(commands: Any) -> None:
     bt.add_argument("--baselines", default="default",
                     help="comma-separated baseline names, 'default' (all standard ones, plus "
                          "oracle on planted markets) or 'none' (default: %(default)s)")
+    add_benchmark(bt)
     bt.add_argument("--out", default=None,
                     help="report folder (default: RUN/backtest-SPLIT or results/backtest-NAME-SPLIT)")
     bt.add_argument("--final", action="store_true",

@@ -90,6 +90,32 @@ def baseline_list(spec: str) -> list[str] | None:
     return [] if spec == "none" else [b.strip() for b in spec.split(",") if b.strip()]
 
 
+def benchmark_name(value: str) -> str | None:
+    """``--benchmark``: a baseline name, or ``none`` for no evidence columns.
+
+    Raises:
+        ConfigError: not a baseline (with a suggestion): one line and exit code 2.
+    """
+    from tradegym.backtest.baselines import BASELINES
+    from tradegym.errors import ConfigError
+    from tradegym.registry import suggest
+
+    if value == "none":
+        return None
+    if value not in BASELINES:
+        raise ConfigError(
+            f"--benchmark {value}: not a baseline.{suggest(value, BASELINES.names())} "
+            f"Use one of {', '.join(BASELINES.names())}, or none")
+    return value
+
+
+def add_benchmark(parser: argparse.ArgumentParser) -> None:
+    """``--benchmark NAME``: the row every other is tested against (Sharpe CI, p-values, SPA)."""
+    parser.add_argument("--benchmark", default="equal_weight",
+                        help="baseline every row is tested against: Sharpe difference p-values, "
+                             "alpha/beta, SPA; 'none' leaves the evidence out (default: %(default)s)")
+
+
 def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     """Parse ``argv`` and run the chosen command's ``func``; return the exit code.
 
