@@ -17,6 +17,8 @@ from tradegym.io import atomic_write
 from tradegym.runs import RunDir
 
 EVAL_COLUMNS = ("timesteps", "sharpe", "total_return", "max_drawdown", "turnover")
+VAL_RETURNS = "val_returns.csv"
+"""Per-bar validation returns (net of costs) of ``best_model.zip``, indexed by date."""
 
 
 def save_model(run: RunDir, name: str, model: Any) -> None:
@@ -52,7 +54,8 @@ class ValidationCallback(BaseCallback):
     """Every ``freq`` timesteps backtest the deterministic policy on the validation split.
 
     Records ``eval/sharpe`` and friends in TensorBoard, appends a row to ``eval.csv``, and
-    saves ``best_model.zip`` when the validation Sharpe improves. ``data`` may include
+    saves ``best_model.zip`` and its validation returns (``val_returns.csv``) when the
+    validation Sharpe improves. ``data`` may include
     history before the validation period; ``start`` is then its first date, so the whole
     period is traded (see :func:`tradegym.backtest.backtest`). ``report``, when given, is
     called with each metrics row after it is written (a sweep reports it to Ray Tune).
@@ -107,6 +110,9 @@ class ValidationCallback(BaseCallback):
         if row["sharpe"] > self.best_sharpe:
             self.best_sharpe = row["sharpe"]
             save_model(self.run, "best_model.zip", self.model)
+            # The kept model's daily validation returns: a sweep's PBO and deflated Sharpe
+            # ratio are computed over these, one column per trial.
+            atomic_write(self.run.file(VAL_RETURNS), result.returns.rename("return").to_csv())
         if self.report is not None:
             self.report(dict(row))
         return row

@@ -51,6 +51,11 @@ VARIANTS: dict[str, tuple[list[str], str]] = {
     "low_noise_small": (["agent.policy_kwargs.log_std_init=-1.5", "agent.extractor_kwargs.hidden_size=8",
                          "agent.extractor_kwargs.features_dim=16", "agent.policy_kwargs.net_arch=[32]"],
                         "low_noise and small_net together"),
+    "tilt": (["env.kwargs.temperature=1.0", "agent.policy_kwargs.log_std_init=-1.0"],
+             "softmax temperature 1: weights tilt around 1/N (at most e^2 apart), noise std 0.37"),
+    "tilt_small": (["env.kwargs.temperature=1.0", "agent.policy_kwargs.log_std_init=-1.0",
+                    "agent.extractor_kwargs.hidden_size=8", "agent.extractor_kwargs.features_dim=16",
+                    "agent.policy_kwargs.net_arch=[32]"], "tilt and small_net together"),
 }
 
 
