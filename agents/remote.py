@@ -31,9 +31,10 @@ INSTALL_HINT = ("Ray is not installed; sweeps and parallel walk-forward run on R
 PROBE_TIMEOUT_S = 5.0
 """How long the TCP probe of a cluster address waits before calling it unreachable."""
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-HEAD_HINT = ("start a head there with `ray start --head --port {port}` (with "
-             "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 and --node-ip-address 127.0.0.1 where this machine's "
-             "network address refuses local connections), or leave out --address to run Ray here")
+HEAD_HINT = ("start a head there with `ray start --head --port {port}` (on a machine whose network address "
+             "refuses local connections: `RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 ray start --head "
+             "--node-ip-address 127.0.0.1 --port {port}`, and the same variable here), or leave out "
+             "--address to run Ray here")
 TOKEN_HINT = ("set RAY_AUTH_MODE=token and the cluster's token in RAY_AUTH_TOKEN (or a file named by "
               "RAY_AUTH_TOKEN_PATH, default ~/.ray/auth_token; `ray get-auth-token` on the head prints it)")
 
@@ -128,8 +129,8 @@ def probe(address: str) -> None:
         if target != host:
             raise ConfigError(
                 f"no Ray cluster answers at {address}: Ray connects to {host} through this machine's "
-                f"address {target}:{port} ({reason}); run this command (and the head, started with "
-                f"--node-ip-address 127.0.0.1) with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, or "
+                f"address {target} ({reason}); for a head started here with --node-ip-address 127.0.0.1, "
+                f"set RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 for this command; else "
                 f"{HEAD_HINT.format(port=port)}") from None
         raise ConfigError(f"no Ray cluster answers at {address} ({reason}); "
                           f"{HEAD_HINT.format(port=port)}") from None
@@ -162,7 +163,10 @@ def join_error(address: str, exc: BaseException) -> str:
         return f"RAY_AUTH_MODE=token but no token was found for the Ray cluster at {address}: {TOKEN_HINT}"
     if any(word in text for word in ("InvalidAuthToken", "Unauthenticated", "AuthenticationError")):
         return f"the Ray cluster at {address} refused this driver's authentication token: {TOKEN_HINT}"
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "Could not find any running Ray instance" in text:
+        return (f"Ray found no running cluster for --address {address}; start one with `ray start --head`, "
+                "pass its HOST:PORT, or leave out --address to run Ray here")
+    first = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
     return (f"could not join the Ray cluster at {address}: {first}; check that it runs and, as Ray "
             f">= 2.60 heads use token authentication, {TOKEN_HINT}")
 
