@@ -12,14 +12,14 @@ dotted keys and the seeds. :func:`sweep` runs it as a Ray Tune experiment:
   that config is backtested on the test split next to the baselines.
 
 Ray is an optional extra (``pip install 'tradegym[distributed]'``), imported only when a
-sweep runs. Ray starts embedded on this machine with its cores, or ``address="auto"`` /
-``"ray://host:10001"`` sends the same sweep to an existing cluster.
+sweep runs. Ray starts embedded on this machine with its cores, or ``address="HOST:6379"``,
+``"auto"`` or ``"ray://host:10001"`` sends the same sweep to an existing cluster
+(:mod:`agents.remote` starts or joins it).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,7 +28,9 @@ from typing import Any
 
 import pandas as pd
 
+from agents import remote
 from agents.config import RunConfig
+from agents.remote import INSTALL_HINT
 from agents.sweep_config import (
     METRICS,
     SEED,
@@ -40,8 +42,6 @@ from agents.sweep_config import (
 )
 from tradegym.errors import ConfigError
 
-INSTALL_HINT = "Ray is not installed; sweeps run on Ray Tune: pip install 'tradegym[distributed]'"
-
 
 def require_ray() -> Any:
     """Import and return ``ray.tune``.
@@ -49,9 +49,10 @@ def require_ray() -> Any:
     Raises:
         ConfigError: Ray is not installed (the message says how to install it).
     """
+    remote.require_ray()
     try:
         from ray import tune
-    except ImportError:
+    except ImportError:  # Ray without its tune extra
         raise ConfigError(INSTALL_HINT) from None
     return tune
 
@@ -152,14 +153,15 @@ def sweep(
         out: output folder (default ``results/sweeps/NAME``); on a multi-node cluster it
             must be a path every node can write (a shared file system).
         address: None starts Ray here with ``num_cpus`` (default: this machine's cores);
-            ``"auto"`` or ``"ray://host:10001"`` joins an existing cluster.
+            ``"HOST:PORT"``, ``"auto"`` or ``"ray://host:10001"`` joins an existing cluster.
         num_cpus: CPUs of the embedded Ray (ignored with ``address``).
         backtest: backtest the best run on its test split next to the baselines.
         echo: where the table and progress lines go.
 
     Raises:
-        ConfigError: bad sweep file, Ray not installed (with the install command), an
-            output folder that already holds trials, or every trial failed.
+        ConfigError: bad sweep file, Ray not installed (with the install command), a
+            cluster that cannot be joined, an output folder that already holds trials, or
+            every trial failed.
     """
     if isinstance(config, SweepConfig) and overrides:
         raise ConfigError("pass overrides with a sweep name or path, not with a SweepConfig")
@@ -169,10 +171,7 @@ def sweep(
     out = Path(out or Path("results/sweeps") / cfg.name).resolve()
     if out.is_dir() and any(out.glob("trial-*")):
         raise ConfigError(f"{out} already holds trials of a sweep; choose another --out or remove them")
-    import ray
-
-    started = _start_ray(address, num_cpus)
-    try:
+    with remote.ray_session(address, num_cpus) as ray:
         trainable = tune.with_resources(tune.with_parameters(_trial, cfg=cfg, out=str(out)),
                                         dict(cfg.resources_per_trial))
         seeds_inside = len(cfg.seeds) if cfg.search == "optuna" else 1
@@ -192,9 +191,6 @@ def sweep(
              f"seeds {list(cfg.seeds)}, on Ray {ray.__version__} with "
              f"{int(ray.cluster_resources().get('CPU', 0))} CPUs; runs in {out}")
         grid = tuner.fit()
-    finally:
-        if started:
-            ray.shutdown()
     records = [_record(result, cfg, out) for result in grid]
     table = pd.DataFrame([{k: r[k] for k in TABLE_COLUMNS} for r in records])
     from tradegym.io import atomic_write
@@ -256,23 +252,6 @@ def _scheduler(cfg: SweepConfig, base: RunConfig) -> Any:
                           f"and reduction_factor >= 2, got {dataclasses.asdict(asha)}")
     return ASHAScheduler(time_attr="timesteps", max_t=max_t, grace_period=asha.grace_period,
                          reduction_factor=asha.reduction_factor)
-
-
-def _start_ray(address: str | None, num_cpus: int | None) -> bool:
-    """Start (or join) Ray unless it already runs in this process; True if we did."""
-    import ray
-
-    if ray.is_initialized():
-        return False
-    # Trials keep the driver's working directory, so relative data paths in configs work.
-    runtime_env = {"env_vars": {"RAY_CHDIR_TO_TRIAL_DIR": "0"}}
-    if address:
-        ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
-    else:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        ray.init(num_cpus=num_cpus or cores, include_dashboard=False, log_to_driver=False,
-                 runtime_env=runtime_env)
-    return True
 
 
 def _record(result: Any, cfg: SweepConfig, out: Path) -> dict[str, Any]:

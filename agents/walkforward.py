@@ -8,6 +8,13 @@ block ``i``, which no model of that fold has seen. Every fold and seed is an ord
 run directory made by :func:`agents.train.train`, and every test is an ordinary
 :func:`agents.evaluate.evaluate_run` next to the baselines.
 
+The folds x seeds trainings are independent: each (training, then its test backtest) is a
+Ray task, on a Ray started here with this machine's cores or on a cluster (``address``, as
+for sweeps: :mod:`agents.remote`), and only the backtest results travel back. Each trains
+with ``train.torch_threads`` threads (1 unless the config sets more), so N tasks fill N
+cores without oversubscribing them; ``parallel=False`` (or no Ray installed) runs them one
+after another in this process, with the same configs and so the same numbers.
+
 Results:
 
 * per fold: test period, the agent's Sharpe as mean ± sd over seeds, and each baseline's;
@@ -21,6 +28,8 @@ Results:
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from agents import remote
 from agents.config import RunConfig, load_run_config
 from agents.evaluate import evaluate_run
 from agents.train import load_data, train
@@ -122,6 +132,9 @@ def walk_forward(
     baselines: Sequence[str] | None = None,
     initial_fraction: float = 0.5,
     expanding: bool = True,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    parallel: bool = True,
     echo: Callable[[str], Any] = print,
 ) -> WalkForwardResult:
     """Train a policy per fold and seed, backtest each on its fold's test block, aggregate.
@@ -131,14 +144,21 @@ def walk_forward(
         folds: number of test blocks.
         seeds: training seeds, each fold trains one run per seed.
         overrides: ``section.key=value`` overrides of the config (budget, data...).
-        out: folder of the fold run directories and of the report (``out/report``).
+        out: folder of the fold run directories ``out/foldI-sS`` and of the report
+            (``out/report``); on a multi-node cluster, a path every node can write.
         baselines: baseline names (default: every default baseline of the market).
         initial_fraction: share of the data before the first test block.
         expanding: expanding (default) or sliding training windows.
+        address: None starts Ray here with ``num_cpus``; ``"HOST:PORT"``, ``"auto"`` or
+            ``"ray://HOST:10001"`` runs the trainings on that cluster.
+        num_cpus: CPUs of the Ray started here (default: this machine's cores).
+        parallel: False trains one run after another in this process, without Ray.
         echo: where progress and the report go.
 
     Raises:
-        ConfigError: bad fold plan or config; errors of training and backtesting propagate.
+        ConfigError: bad fold plan or config, run directories that already hold runs, Ray
+            missing or a cluster that cannot be joined (with ``address``); errors of
+            training and backtesting propagate.
     """
     cfg = config if isinstance(config, RunConfig) else load_run_config(config, overrides)
     if isinstance(config, RunConfig) and overrides:
@@ -149,27 +169,26 @@ def walk_forward(
     plan = plan_folds(market.dates, folds, initial_fraction=initial_fraction,
                       val_fraction=cfg.data.val if isinstance(cfg.data.val, float) else DEFAULT_SPLIT[1],
                       expanding=expanding, min_rows=cfg.env.window_bars + 2)
-    out = Path(out)
+    out = Path(out).resolve()  # absolute: Ray workers do not share the driver's directory
     label = f"{cfg.agent.algo}_{cfg.agent.extractor}"
-    all_results: list[list[list[BacktestResult]]] = []
-    runs: list[list[Path]] = []
+    jobs = [_job(cfg, fold, int(seed), out) for fold in plan for seed in seeds]
     for fold in plan:
         echo(f"fold {fold.index}: train {fold.train_start.date()}..{fold.train_end.date()}, "
              f"val ..{fold.val_end.date()}, test {fold.test_start.date()}..{fold.test_end.date()}")
-        fold_results, fold_runs = [], []
-        for seed in seeds:
-            data = dataclasses.replace(cfg.data, start=str(fold.train_start.date()),
-                                       end=str(fold.test_end.date()),
-                                       train=str(fold.train_end.date()), val=str(fold.val_end.date()))
-            train_cfg = dataclasses.replace(cfg.train, seed=int(seed))
-            fold_cfg = dataclasses.replace(cfg, data=data, train=train_cfg,
-                                           name=f"{cfg.name}-fold{fold.index}-s{seed}")
-            run = train(fold_cfg, run_dir=out / f"fold{fold.index}-s{seed}", echo=echo).run
-            fold_runs.append(run.path)
-            fold_results.append(evaluate_run(run.path, split="test", baselines=baselines,
-                                             label=f"{label}_s{seed}", write_report=False))
-        all_results.append(fold_results)
-        runs.append(fold_runs)
+    kwargs = {"baselines": baselines, "label": label}
+    if parallel and (address or importlib.util.find_spec("ray") is not None):
+        done = _run_on_ray(jobs, address, num_cpus, echo, **kwargs)
+    else:
+        if parallel:
+            echo(f"{remote.INSTALL_HINT} (now: one training after another, here)")
+        elif address:
+            raise ConfigError("parallel=False (--sequential) trains here; leave out the address")
+        done = {}
+        for job in jobs:
+            done[job.key], wall = train_and_test(job.cfg, job.run_dir, echo=echo, **kwargs)
+            _progress(job, done[job.key], wall, len(done), len(jobs), echo)
+    all_results = [[done[(fold.index, int(seed))] for seed in seeds] for fold in plan]
+    runs = [[out / f"fold{fold.index}-s{seed}" for seed in seeds] for fold in plan]
     per_fold = per_fold_table(plan, all_results)
     summary = summary_table(all_results)
     stitched = stitch(all_results)
@@ -182,6 +201,82 @@ def walk_forward(
            tables={"Per fold (Sharpe on each test block; agent mean ± sd over seeds)": per_fold,
                    "Over folds (mean ± sd; the agent over folds and seeds)": summary})
     return WalkForwardResult(plan, all_results, per_fold, summary, stitched, runs)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One training of a walk-forward: fold ``key[0]``, seed ``key[1]``."""
+
+    key: tuple[int, int]
+    cfg: RunConfig
+    run_dir: Path
+
+
+def _job(cfg: RunConfig, fold: Fold, seed: int, out: Path) -> _Job:
+    """The fold's dates as the run's split, the seed, one torch thread unless the config says more.
+
+    Raises:
+        ConfigError: the run directory already holds a run.
+    """
+    data = dataclasses.replace(cfg.data, start=str(fold.train_start.date()), end=str(fold.test_end.date()),
+                               train=str(fold.train_end.date()), val=str(fold.val_end.date()))
+    train_cfg = dataclasses.replace(cfg.train, seed=seed, torch_threads=cfg.train.torch_threads or 1)
+    run_dir = out / f"fold{fold.index}-s{seed}"
+    if run_dir.is_dir() and any(run_dir.iterdir()):  # caught here, before any training starts
+        raise ConfigError(f"run directory {run_dir} exists and is not empty; choose another --out "
+                          "or remove it")
+    return _Job((fold.index, seed), dataclasses.replace(
+        cfg, data=data, train=train_cfg, name=f"{cfg.name}-fold{fold.index}-s{seed}"), run_dir)
+
+
+def train_and_test(cfg: RunConfig, run_dir: Path, *, baselines: Sequence[str] | None, label: str,
+                   echo: Callable[[str], Any] = print) -> tuple[list[BacktestResult], float]:
+    """One fold and seed: train into ``run_dir``, backtest on the test split; a Ray task's body.
+
+    Returns:
+        ``[agent, *baselines]`` test results (the agent named ``LABEL_sSEED``) and the wall
+        seconds of both steps.
+    """
+    start = time.perf_counter()
+    run = train(cfg, run_dir=run_dir, echo=echo).run
+    results = evaluate_run(run.path, split="test", baselines=baselines, label=f"{label}_s{cfg.train.seed}",
+                           write_report=False)
+    return results, time.perf_counter() - start
+
+
+def _run_on_ray(jobs: Sequence[_Job], address: str | None, num_cpus: int | None,
+                echo: Callable[[str], Any], **kwargs: Any) -> dict[tuple[int, int], list[BacktestResult]]:
+    """Every job as a Ray task holding its torch threads' CPUs; results as they finish."""
+    done: dict[tuple[int, int], list[BacktestResult]] = {}
+    with remote.ray_session(address, num_cpus) as ray:
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        echo(f"walk-forward: {len(jobs)} trainings as Ray {ray.__version__} tasks on {cpus} CPUs")
+        task = ray.remote(max_retries=0)(train_and_test)  # a retry would find its run directory taken
+        pending = {task.options(num_cpus=min(job.cfg.train.torch_threads, cpus), name=job.run_dir.name)
+                   .remote(job.cfg, job.run_dir, echo=_quiet, **kwargs): job for job in jobs}
+        try:
+            while pending:
+                ready, _ = ray.wait(list(pending), num_returns=1)
+                job = pending.pop(ready[0])
+                try:
+                    done[job.key], wall = ray.get(ready[0])
+                except ray.exceptions.RayTaskError as exc:
+                    remote.raise_task_error(exc)
+                _progress(job, done[job.key], wall, len(done), len(jobs), echo)
+        finally:
+            for ref in pending:  # after an error or Ctrl-C: a cluster would train them on
+                ray.cancel(ref, force=True)
+    return done
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def _progress(job: _Job, results: Sequence[BacktestResult], wall: float, n_done: int, n_jobs: int,
+              echo: Callable[[str], Any]) -> None:
+    echo(f"[{n_done}/{n_jobs}] fold {job.key[0]} seed {job.key[1]}: test Sharpe "
+         f"{results[0].metrics['sharpe']:.2f} in {wall:.1f} s ({job.run_dir})")
 
 
 def _mean_sd(values: Sequence[float]) -> str:
@@ -253,4 +348,4 @@ def _chain(parts: Sequence[BacktestResult]) -> BacktestResult:
 
 
 __all__ = ["Fold", "WalkForwardResult", "per_fold_table", "plan_folds", "stitch", "summary_table",
-           "walk_forward"]
+           "train_and_test", "walk_forward"]

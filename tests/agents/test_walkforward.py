@@ -65,6 +65,17 @@ def test_walk_forward_trains_per_fold_and_reports(tmp_path) -> None:
     assert result.stitched[0].equity.iloc[-1] == pytest.approx(np.prod(1 + chained.to_numpy()))
     html = (tmp_path / "report" / "report.html").read_text()
     assert "Per fold" in html and "Over folds" in html
+    # Trained as Ray tasks, one progress line each; every run with one torch thread.
+    assert sum(line.startswith("[") and "] fold " in line for line in lines) == 4
+    assert {json.loads((run / "run.json").read_text())["torch_threads"] for fold in result.runs
+            for run in fold} == {1}
+    # The same fold and seed trained here, one after another, gives the same numbers.
+    here = walk_forward("ppo_lstm", folds=2, seeds=[1], overrides=[*TINY, *PPO_TINY], out=tmp_path / "here",
+                        baselines=["cash"], parallel=False, echo=lambda _: None)
+    for fold in range(2):
+        pd.testing.assert_series_equal(here.results[fold][0][0].returns, result.results[fold][1][0].returns)
+    with pytest.raises(ConfigError, match="fold0-s0 exists and is not empty; choose another --out"):
+        walk_forward("ppo_lstm", folds=2, seeds=[0], overrides=[*TINY, *PPO_TINY], out=tmp_path)
 
 
 def test_walkforward_command(tmp_path, capsys) -> None:

@@ -57,6 +57,17 @@ def add_run_arguments(
         parser.add_argument("--resume", default=None, metavar="RUN_DIR", help=resume_help)
 
 
+def add_ray_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--address`` and ``--num-cpus``: where the Ray tasks of ``what`` (trials, trainings) run."""
+    parser.add_argument(
+        "--address", default=None, metavar="HOST:PORT",
+        help=f"run the {what} on a running Ray cluster: its head's HOST:PORT (6379 by default), auto, "
+             "or ray://HOST:10001 (default: start Ray here); a token-authenticated cluster needs "
+             "RAY_AUTH_MODE=token and RAY_AUTH_TOKEN set here")
+    parser.add_argument("--num-cpus", type=int, default=None,
+                        help="CPUs of the Ray started here (default: all of this machine's)")
+
+
 def add_threads(parser: argparse.ArgumentParser) -> None:
     """Add ``--threads N`` (torch CPU threads; ``None`` is the auto policy, one thread)."""
     parser.add_argument(
@@ -136,5 +147,5 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         return 130
 
 
-__all__ = ["add_overrides", "add_run_arguments", "add_split_evaluation", "add_threads", "baseline_list",
-           "run", "threads"]
+__all__ = ["add_overrides", "add_ray_arguments", "add_run_arguments", "add_split_evaluation", "add_threads",
+           "baseline_list", "run", "threads"]

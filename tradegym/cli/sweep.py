@@ -2,7 +2,7 @@
 
 ::
 
-    tradegym sweep --config SWEEP [--set KEY=VALUE ...] [--out DIR] [--address auto|ray://HOST:10001]
+    tradegym sweep --config SWEEP [--set KEY=VALUE ...] [--out DIR] [--address HOST:PORT|auto|ray://HOST:10001]
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tradegym.cli.common import add_overrides
+from tradegym.cli.common import add_overrides, add_ray_arguments
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -32,9 +32,6 @@ def add_sweep_parser(commands: Any) -> None:
                     help="sweep YAML path or shipped sweep name (tiny, ppo_lstm_small)")
     add_overrides(sw, "override of the sweep file, e.g. --set num_samples=4 (repeatable)")
     sw.add_argument("--out", default=None, help="output folder (default: results/sweeps/NAME)")
-    sw.add_argument("--address", default=None,
-                    help="an existing Ray cluster: auto or ray://HOST:10001 (default: start Ray here)")
-    sw.add_argument("--num-cpus", type=int, default=None,
-                    help="CPUs of the Ray started here (default: all of this machine's)")
+    add_ray_arguments(sw, "trials")
     sw.add_argument("--no-backtest", action="store_true", help="do not backtest the best run")
     sw.set_defaults(func=_cmd_sweep)

@@ -3,7 +3,7 @@
 ::
 
     tradegym train --config ppo_lstm [--set train.total_timesteps=50000 ...] | --resume RUN_DIR
-    tradegym walkforward --config ppo_lstm [--folds 3] [--seeds 2] [--set KEY=VALUE ...]
+    tradegym walkforward --config ppo_lstm [--folds 3] [--seeds 2] [--set KEY=VALUE ...] [--address HOST:PORT]
     tradegym configs
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tradegym.cli.common import add_overrides, add_run_arguments, baseline_list
+from tradegym.cli.common import add_overrides, add_ray_arguments, add_run_arguments, baseline_list
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -28,7 +28,8 @@ def _cmd_walkforward(args: argparse.Namespace) -> int:
 
     walk_forward(args.config, folds=args.folds, seeds=list(range(args.seeds)),
                  overrides=args.set or [], out=args.out, baselines=baseline_list(args.baselines),
-                 initial_fraction=args.initial, expanding=not args.sliding)
+                 initial_fraction=args.initial, expanding=not args.sliding, address=args.address,
+                 num_cpus=args.num_cpus, parallel=not args.sequential)
     return 0
 
 
@@ -58,7 +59,8 @@ def add_walkforward_parser(commands: Any) -> None:
         description="Walk-forward evaluation: the data is cut into an initial block and FOLDS test "
                     "blocks; each fold trains SEEDS runs on everything before its test block (the "
                     "last 15%% for model selection) and backtests them on the block next to the "
-                    "baselines. Prints per-fold and summary tables; writes OUT/report/report.html.")
+                    "baselines. The FOLDS x SEEDS trainings run as Ray tasks, here or on a cluster "
+                    "(--address). Prints per-fold and summary tables; writes OUT/report/report.html.")
     wf.add_argument("--config", default="ppo_lstm",
                     help="agent config name or YAML path (default: %(default)s)")
     wf.add_argument("--folds", type=int, default=3, help="test blocks (default: %(default)s)")
@@ -70,6 +72,9 @@ def add_walkforward_parser(commands: Any) -> None:
                     help="share of the data before the first test block (default: %(default)s)")
     wf.add_argument("--sliding", action="store_true",
                     help="sliding training windows (default: expanding)")
+    add_ray_arguments(wf, "trainings")
+    wf.add_argument("--sequential", action="store_true",
+                    help="train one run after another in this process, without Ray")
     wf.set_defaults(func=_cmd_walkforward)
 
 
