@@ -181,4 +181,19 @@ def sweep_evidence(records: Sequence[dict[str, Any]], benchmark: pd.Series | Non
     return {"lines": lines, "payload": payload}
 
 
-__all__ = ["sweep_evidence", "walkforward_evidence"]
+def validation_benchmark(config: Any, name: str = "equal_weight") -> pd.Series:
+    """``(T,)`` returns of baseline ``name`` on ``config``'s validation split, in its env.
+
+    The same period, costs and execution as the trials' validation backtests, so the
+    sweep's SPA compares like with like.
+    """
+    from agents.train import load_data
+    from tradegym.backtest import backtest
+
+    data, split = load_data(config)
+    result = backtest(name, data.between(None, split.val.dates[-1]), env_kwargs=config.env.env_kwargs(),
+                      env_id=config.env.id, name=name, start=split.val.dates[0])
+    return result.returns.rename(name)
+
+
+__all__ = ["sweep_evidence", "validation_benchmark", "walkforward_evidence"]

@@ -204,6 +204,7 @@ def sweep(
         echo(f"{len(errors)} trial(s) failed; the first ({r['trial']}): {r['error']}")
     if len(errors) == len(records):
         raise ConfigError(f"every trial of sweep {cfg.name} failed; the first: {errors[0]['error']}")
+    _multiple_testing(records, base, out, echo)
     best = _best(records, cfg)
     if best is None:
         echo("no trial finished its budget: no best config")
@@ -220,6 +221,20 @@ def sweep(
 
         evaluate_run(best_run, split="test", echo=echo)
     return SweepResult(table, best_cfg, best_run, out)
+
+
+def _multiple_testing(records: list[dict[str, Any]], base: RunConfig, out: Path,
+                      echo: Callable[[str], Any]) -> None:
+    """Print and save PBO, DSR and SPA over every trial run (early-stopped ones included)."""
+    import json
+
+    from agents.multiple_testing import sweep_evidence, validation_benchmark
+    from tradegym.io import atomic_write
+
+    view = sweep_evidence(records, validation_benchmark(base))
+    for line in view["lines"]:
+        echo(line)
+    atomic_write(out / "multiple_testing.json", json.dumps(view["payload"], indent=2, default=str) + "\n")
 
 
 def _searcher(cfg: SweepConfig) -> Any:

@@ -71,6 +71,7 @@ class WalkForwardResult:
         summary: mean ± sd over folds (and seeds for the agent), one row per policy.
         stitched: out-of-sample results chained over folds: one per seed, then baselines.
         runs: the run directories, ``runs[fold][seed]``.
+        evidence: per-block and pooled evidence, SPA, DSR and PBO over the seeds.
     """
 
     folds: list[Fold]
@@ -79,6 +80,8 @@ class WalkForwardResult:
     summary: pd.DataFrame
     stitched: list[BacktestResult]
     runs: list[list[Path]]
+    evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """:func:`agents.multiple_testing.walkforward_evidence` (empty without a benchmark)."""
 
 
 def plan_folds(dates: pd.DatetimeIndex, n_folds: int, *, initial_fraction: float = 0.5,
@@ -135,6 +138,8 @@ def walk_forward(
     address: str | None = None,
     num_cpus: int | None = None,
     parallel: bool = True,
+    benchmark: str | None = "equal_weight",
+    n_configs: int = 1,
     echo: Callable[[str], Any] = print,
 ) -> WalkForwardResult:
     """Train a policy per fold and seed, backtest each on its fold's test block, aggregate.
@@ -153,6 +158,12 @@ def walk_forward(
             ``"ray://HOST:10001"`` runs the trainings on that cluster.
         num_cpus: CPUs of the Ray started here (default: this machine's cores).
         parallel: False trains one run after another in this process, without Ray.
+        benchmark: the baseline every row is tested against (per block and pooled: Sharpe
+            intervals, p-values; over the seeds: SPA, DSR, PBO; see
+            :mod:`agents.multiple_testing`); added to ``baselines`` when missing; ``None``
+            for none.
+        n_configs: configurations tried before settling on this one: with the seeds, the
+            trial count of the deflated Sharpe ratio.
         echo: where progress and the report go.
 
     Raises:
@@ -175,6 +186,8 @@ def walk_forward(
     for fold in plan:
         echo(f"fold {fold.index}: train {fold.train_start.date()}..{fold.train_end.date()}, "
              f"val ..{fold.val_end.date()}, test {fold.test_start.date()}..{fold.test_end.date()}")
+    if benchmark is not None and baselines is not None and benchmark not in baselines:
+        baselines = [*baselines, benchmark]
     kwargs = {"baselines": baselines, "label": label}
     if parallel and (address or importlib.util.find_spec("ray") is not None):
         done = _run_on_ray(jobs, address, num_cpus, echo, **kwargs)
@@ -194,13 +207,39 @@ def walk_forward(
     stitched = stitch(all_results)
     from tradegym.backtest.report import report
 
+    tables = {"Per fold (Sharpe on each test block; agent mean ± sd over seeds)": per_fold,
+              "Over folds (mean ± sd; the agent over folds and seeds)": summary}
+    evidence = _evidence(all_results, benchmark, n_configs, out, tables)
     echo(f"walk-forward of {label}: {len(plan)} folds x {len(seeds)} seeds on {market.describe()}")
     report(stitched, out / "report", echo,
            title=f"Walk-forward of {label}: {len(plan)} folds x {len(seeds)} seeds, "
-                 "out-of-sample blocks chained",
-           tables={"Per fold (Sharpe on each test block; agent mean ± sd over seeds)": per_fold,
-                   "Over folds (mean ± sd; the agent over folds and seeds)": summary})
-    return WalkForwardResult(plan, all_results, per_fold, summary, stitched, runs)
+                 "out-of-sample blocks chained", tables=tables, benchmark=benchmark)
+    for line in evidence.get("lines", []):
+        echo(line)
+    return WalkForwardResult(plan, all_results, per_fold, summary, stitched, runs, evidence)
+
+
+def _evidence(results: Nested, benchmark: str | None, n_configs: int, out: Path,
+              tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The multiple-testing view, its tables added to ``tables`` and written to JSON."""
+    if benchmark is None:
+        return {}
+    import json
+
+    from agents.multiple_testing import walkforward_evidence
+    from tradegym.io import atomic_write
+
+    evidence = walkforward_evidence(results, benchmark=benchmark, n_configs=n_configs)
+    tables[f"Per test block: the seeds' ensemble and baselines, 95% CI and p vs {benchmark}"] = \
+        evidence["per_block"]
+    tables[f"Pooled over the chained blocks: each seed, their ensemble, baselines vs {benchmark}"] = \
+        evidence["pooled"]
+    payload = {**evidence["payload"], "lines": evidence["lines"],
+               "per_block": evidence["per_block"].to_dict(orient="records"),
+               "pooled": evidence["pooled"].to_dict(orient="records")}
+    atomic_write(out / "report" / "walkforward_evidence.json",
+                 json.dumps(payload, indent=2, default=str) + "\n")
+    return evidence
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from types import SimpleNamespace
 
@@ -167,6 +168,10 @@ def test_two_trial_sweep_on_local_ray_writes_runs_table_best_config_and_backtest
         out / best_trial / "config.yaml").agent.hyperparams["learning_rate"]
     assert (out / best_trial / "backtest-test" / "report.html").is_file()
     assert (out / "ray" / "tiny").is_dir()  # Ray's own files stay in the output folder
+    # The multiple-testing view counts every trial run, from each kept model's validation returns.
+    assert all((out / t / "val_returns.csv").is_file() for t in table["trial"])
+    assert "over all 2 trials run" in printed and "SPA over the trials vs equal_weight" in printed
+    assert json.loads((out / "multiple_testing.json").read_text())["n_trials"] == 2
     with pytest.raises(ConfigError, match="already holds trials"):
         from agents.sweep import sweep
 

@@ -65,6 +65,19 @@ def test_walk_forward_trains_per_fold_and_reports(tmp_path) -> None:
     assert result.stitched[0].equity.iloc[-1] == pytest.approx(np.prod(1 + chained.to_numpy()))
     html = (tmp_path / "report" / "report.html").read_text()
     assert "Per fold" in html and "Over folds" in html
+    # The multiple-testing view: per block and pooled, SPA / DSR over the seeds, in words and JSON.
+    pooled = result.evidence["pooled"].set_index("policy")
+    both = pd.concat([pd.concat([result.results[i][s][0].returns for i in range(2)]) for s in range(2)], axis=1)
+    expected = both.mean(axis=1)
+    assert pooled.loc["ppo_lstm ensemble", "Sharpe"] == pytest.approx(
+        expected.mean() / expected.std(ddof=1) * np.sqrt(252), abs=1e-3)
+    assert list(result.evidence["per_block"]["block"].unique()) == [0, 1]
+    assert any(line.startswith("SPA over the 2 seeds' chained out-of-sample returns vs equal_weight")
+               for line in lines)
+    assert any(line.startswith("DSR of the best seed") and "over 2 trials" in line for line in lines)
+    saved = json.loads((tmp_path / "report" / "walkforward_evidence.json").read_text())
+    assert saved["benchmark"] == "equal_weight" and saved["dsr"]["n_trials"] == 2
+    assert "Pooled over the chained blocks" in html
     # Trained as Ray tasks, one progress line each; every run with one torch thread.
     assert sum(line.startswith("[") and "] fold " in line for line in lines) == 4
     assert {json.loads((run / "run.json").read_text())["torch_threads"] for fold in result.runs

@@ -12,7 +12,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tradegym.cli.common import add_overrides, add_ray_arguments, add_run_arguments, baseline_list
+from tradegym.cli.common import (
+    add_benchmark,
+    add_overrides,
+    add_ray_arguments,
+    add_run_arguments,
+    baseline_list,
+    benchmark_name,
+)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -29,7 +36,8 @@ def _cmd_walkforward(args: argparse.Namespace) -> int:
     walk_forward(args.config, folds=args.folds, seeds=list(range(args.seeds)),
                  overrides=args.set or [], out=args.out, baselines=baseline_list(args.baselines),
                  initial_fraction=args.initial, expanding=not args.sliding, address=args.address,
-                 num_cpus=args.num_cpus, parallel=not args.sequential)
+                 num_cpus=args.num_cpus, parallel=not args.sequential,
+                 benchmark=benchmark_name(args.benchmark), n_configs=args.configs_tried)
     return 0
 
 
@@ -68,6 +76,11 @@ def add_walkforward_parser(commands: Any) -> None:
     add_overrides(wf, "config override, e.g. --set train.total_timesteps=8192 (repeatable)")
     wf.add_argument("--out", default="results/walkforward", help="output folder (default: %(default)s)")
     wf.add_argument("--baselines", default="default", help="as for 'backtest' (default: %(default)s)")
+    add_benchmark(wf)
+    wf.add_argument("--configs-tried", type=int, default=1, metavar="N",
+                    help="configurations tried before this one (all of them, discarded ones "
+                         "included): with the seeds, the trial count of the deflated Sharpe "
+                         "ratio (default: %(default)s)")
     wf.add_argument("--initial", type=float, default=0.5,
                     help="share of the data before the first test block (default: %(default)s)")
     wf.add_argument("--sliding", action="store_true",
