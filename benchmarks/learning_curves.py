@@ -124,7 +124,8 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
         val = part["val_sharpe"].to_numpy()
         third = max(len(val) // 3, 1)
         out.append({"variant": name, "why": VARIANTS.get(name, ([], ""))[1],
-                    "first val": val[0], "best val": val.max(), "at step": int(part["timesteps"].iloc[val.argmax()]),
+                    "first val": val[0], "best val": val.max(),
+                    "at step": int(part["timesteps"].iloc[val.argmax()]),
                     "last val": val[-1], "late - early": val[-third:].mean() - val[:third].mean(),
                     "train first": part["train_sharpe"].iloc[0], "train last": part["train_sharpe"].iloc[-1],
                     "log_std last": part["log_std"].iloc[-1], "dist 1/N last": part["dist_uniform"].iloc[-1]})
@@ -141,7 +142,22 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def plot(frame: pd.DataFrame, path: Path) -> None:
+def equal_weight_sharpe(config: str) -> tuple[float, float]:
+    """Equal weight's Sharpe on the training and the validation split, in the agent's env."""
+    from agents.config import load_run_config
+    from agents.train import load_data
+    from tradegym.backtest import backtest
+
+    cfg = load_run_config(config)
+    data, split = load_data(cfg)
+    kwargs = {"env_kwargs": cfg.env.env_kwargs(), "env_id": cfg.env.id}
+    fit = backtest("equal_weight", data.between(None, split.train.dates[-1]), **kwargs)
+    val = backtest("equal_weight", data.between(None, split.val.dates[-1]), start=split.val.dates[0],
+                   **kwargs)
+    return float(fit.metrics["sharpe"]), float(val.metrics["sharpe"])
+
+
+def plot(frame: pd.DataFrame, path: Path, reference: tuple[float, float] | None = None) -> None:
     """Validation and training-split Sharpe against timesteps, one line per variant."""
     import matplotlib
 
@@ -149,12 +165,17 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharex=True)
-    for name, part in frame.groupby("variant", sort=False):
-        axes[0].plot(part["timesteps"], part["val_sharpe"], marker="o", ms=3, label=name)
-        axes[1].plot(part["timesteps"], part["train_sharpe"], marker="o", ms=3, label=name)
+    colours = plt.get_cmap("tab20").colors  # 20 distinct colours: no variant shares one
+    for i, (name, part) in enumerate(frame.groupby("variant", sort=False)):
+        style = {"marker": "o", "ms": 3, "label": name, "color": colours[(2 * i) % 20 + (i >= 10)]}
+        axes[0].plot(part["timesteps"], part["val_sharpe"], **style)
+        axes[1].plot(part["timesteps"], part["train_sharpe"], **style)
+    if reference is not None:
+        for ax, value in zip(axes, (reference[1], reference[0]), strict=True):
+            ax.axhline(value, color="black", ls="--", lw=1, label="equal weight")
     axes[0].set(title="validation Sharpe", xlabel="timesteps")
     axes[1].set(title="training-split Sharpe (same policy)", xlabel="timesteps")
-    axes[0].legend(fontsize=7)
+    axes[0].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -184,7 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         frame = pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
         frame.to_csv(csv.with_suffix(".tmp"), index=False)
         os.replace(csv.with_suffix(".tmp"), csv)
-    plot(frame, out / "curves.png")
+    reference = equal_weight_sharpe(args.config)
+    print(f"equal weight: training split Sharpe {reference[0]:.2f}, validation {reference[1]:.2f}")
+    plot(frame, out / "curves.png", reference)
     print(markdown(summarise(frame)))
     return 0
 
