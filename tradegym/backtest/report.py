@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from tradegym.io import atomic_write
 
 if TYPE_CHECKING:
     from tradegym.backtest.evidence import ComparisonEvidence
+    from tradegym.data.market import MarketData
 
 DEFAULT_BENCHMARK = "equal_weight"
 """What every comparison is measured against unless ``benchmark=`` / ``--benchmark`` says otherwise."""
@@ -228,30 +229,49 @@ def report(
     echo: Callable[[str], Any] = print,
     *,
     title: str | None = None,
-    tables: dict[str, pd.DataFrame] | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
     rolling_window: int = 126,
     benchmark: str | None = DEFAULT_BENCHMARK,
     n_resamples: int = 1000,
+    market: MarketData | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    in_sample: bool = False,
+    events: Sequence[tuple[Any, str]] = (),
+    static: bool = False,
 ) -> list[Path]:
-    """Print the comparison table; write charts, metric files and a self-contained HTML report.
+    """Print the comparison table; write metric files and a self-contained HTML report.
 
-    Writes into ``out_dir``: ``equity.png`` (equity and drawdowns), ``rolling_sharpe.png``,
-    ``weights_<name>.png`` (stacked weights of each policy under test; of every non-trivial
-    baseline when there is none), ``metrics.csv``, ``metrics.json`` and ``report.html``
-    (everything above in one file, images embedded). All writes are atomic.
+    Writes into ``out_dir``: ``metrics.csv``, ``metrics.json``, ``evidence.json`` (with a
+    benchmark) and ``report.html``, an interactive tear sheet (plotly charts, plotly.js
+    inlined once, about 5 MB; :mod:`tradegym.backtest.tearsheet`) that opens offline. With
+    ``static=True`` also ``equity.png`` (equity and drawdowns), ``rolling_sharpe.png``,
+    ``weights_<name>.png`` (each policy under test; every non-trivial baseline when there
+    is none) and ``report_static.html`` (those PNGs embedded), for papers. All writes are
+    atomic.
 
     Args:
         results: the backtests, policies under test first by convention.
         out_dir: folder for the files, created if missing.
         echo: where the printed lines go.
         title: report heading (default ``"Backtest: <policies> vs baselines"``).
-        tables: extra titled tables for the HTML (walk-forward folds, seed summaries); each
-            is also printed.
-        rolling_window: bars of the rolling Sharpe chart.
+        tables: extra titled tables (walk-forward folds, seed summaries); each is also printed.
+        rolling_window: bars of the static rolling Sharpe chart (the tear sheet shows 6 and
+            12 months).
         benchmark: the row every other is tested against (Sharpe intervals, p-values,
-            alpha/beta, SPA: :mod:`tradegym.backtest.evidence`); ``None``, or a name not
-            among the results, leaves the evidence out with a line saying so.
+            alpha/beta, SPA: :mod:`tradegym.backtest.evidence`), or a data spec of one
+            series (``"sp500_index"``): its returns on the same bars become a row (no
+            trading, no costs) and the evidence is measured against it. ``None``, a baseline
+            not among the results, or a series missing some of the dates leaves the
+            evidence out with a line saying so.
         n_resamples: bootstrap resamples of each interval and test.
+        market: the market the backtests ran on: per-asset contributions and the data's
+            provenance (symbols, source) need it.
+        provenance: what the caller knows about the run (``{label: value}``: split, run
+            directory, model hash, seeds, config), shown in the provenance table.
+        in_sample: the period overlaps what the policy was trained or selected on: the
+            report carries a warning.
+        events: ``(date, label)`` marked on the equity chart (walk-forward fold starts).
+        static: also write the PNG charts and ``report_static.html``.
 
     Returns:
         The paths written, ``report.html`` last.
@@ -260,13 +280,7 @@ def report(
         ConfigError: ``results`` is empty.
     """
     from tradegym.backtest.baselines import is_baseline
-    from tradegym.backtest.html import write_html_report
-    from tradegym.backtest.plots import (
-        describe_setup,
-        plot_equity,
-        plot_rolling_sharpe,
-        plot_weights,
-    )
+    from tradegym.backtest.plots import describe_setup
 
     if not results:
         raise ConfigError("report needs at least one BacktestResult")
@@ -281,9 +295,11 @@ def report(
         echo(line)
     echo("")
     policies = [r.name for r in results if not is_baseline(r.name)]
-    evidence, why_not = gather_evidence(results, benchmark, n_resamples)
-    echo(format_table(results, evidence))
+    rows, series_note = with_benchmark_series(results, benchmark)
+    evidence, why_not = gather_evidence(rows, benchmark, n_resamples)
+    echo(format_table(rows, evidence))
     verdicts = evidence_lines(evidence, policies) if evidence is not None else [why_not]
+    verdicts = [*([series_note] if series_note else []), *verdicts]
     echo("")
     for line in verdicts:
         echo(line)
@@ -293,6 +309,80 @@ def report(
         echo(frame.to_string(index=False))
     echo("")
     out = Path(out_dir)
+    rf = f"risk-free rate {first.risk_free_rate:g} a year"
+    setup = [*setup, f"{first.periods_per_year:g} periods per year, {rf}, data {first.data_name}"]
+    names = ", ".join(policies) if policies else "baselines"
+    title = title or f"Backtest: {names}" + (" vs baselines" if policies else "")
+    methods = EVIDENCE_METHODS if evidence is not None else {}
+    paths = _write_static(results, out, title, setup, policies, evidence, verdicts, tables,
+                          rolling_window) if static else []
+    paths = [*paths, *write_metrics(rows, out, evidence)]
+    from tradegym.backtest.tearsheet import Context, write_tearsheet
+
+    ctx = Context(rows, policies, evidence, verdicts, methods, benchmark,
+                  _benchmark_returns(rows, benchmark), market, dict(tables or {}),
+                  dict(provenance or {}), in_sample, events, METRIC_NOTES, TABLE_COLUMNS,
+                  evidence_columns(evidence), setup, [r.name for r in rows[len(results):]])
+    paths.append(write_tearsheet(out / "report.html", ctx, title=title))
+    for path in paths:
+        echo(f"wrote {path}")
+    echo(f"report: {paths[-1].resolve().as_uri()}")
+    return paths
+
+
+def with_benchmark_series(results: Sequence[BacktestResult], benchmark: str | None
+                          ) -> tuple[list[BacktestResult], str]:
+    """``results``, plus a row of the benchmark series when ``benchmark`` is a data spec.
+
+    A benchmark that is a row, a baseline name or ``None`` adds nothing. Otherwise it is a
+    data spec of one series (:func:`tradegym.backtest.analytics.benchmark_series`): its
+    returns on the backtest's bars become a :class:`BacktestResult` (no trading, no costs)
+    the evidence is measured against. Returns the rows and a line saying what was done
+    (or why the series could not be used).
+    """
+    from tradegym.backtest.baselines import is_baseline
+
+    if benchmark is None or benchmark in {r.name for r in results} or is_baseline(benchmark):
+        return list(results), ""
+    from tradegym.backtest.analytics import benchmark_series
+
+    first = results[0]
+    try:
+        returns = benchmark_series(benchmark, first.equity.index)
+    except ValueError as exc:
+        return list(results), f"benchmark series {benchmark} left out: {exc}"
+    return [*results, series_result(benchmark, returns, first)], (
+        f"{benchmark} is a benchmark series, not a backtest: its returns on the same bars "
+        "(no trading, no costs); the evidence below is measured against it")
+
+
+def series_result(name: str, returns: pd.Series, like: BacktestResult) -> BacktestResult:
+    """A benchmark series as a :class:`BacktestResult` shaped like ``like`` (no weights, no costs)."""
+    from tradegym.backtest.metrics import compute_metrics
+
+    start = float(like.equity.iloc[0])
+    equity = pd.concat([pd.Series([start], index=like.equity.index[:1]), start * (1 + returns).cumprod()])
+    zeros = pd.Series(0.0, index=returns.index)
+    metrics = compute_metrics(returns, periods_per_year=like.periods_per_year,
+                              risk_free_rate=like.risk_free_rate, turnover=zeros, costs=zeros)
+    return BacktestResult(name, equity.rename(name), returns.rename(name), pd.DataFrame(index=equity.index),
+                          zeros, zeros, like.execution, 0.0, name, like.periods_per_year, metrics,
+                          like.risk_free_rate)
+
+
+def _benchmark_returns(rows: Sequence[BacktestResult], benchmark: str | None) -> pd.Series | None:
+    """The benchmark row's returns (for beta, capture and the rolling charts), or ``None``."""
+    row = next((r for r in rows if r.name == benchmark), None)
+    return None if row is None else row.returns
+
+
+def _write_static(results: Sequence[BacktestResult], out: Path, title: str, setup: list[str],
+                  policies: list[str], evidence: ComparisonEvidence | None, verdicts: list[str],
+                  tables: Mapping[str, pd.DataFrame] | None, rolling_window: int) -> list[Path]:
+    """The PNG charts and ``report_static.html`` (the PNGs embedded)."""
+    from tradegym.backtest.html import write_html_report
+    from tradegym.backtest.plots import plot_equity, plot_rolling_sharpe, plot_weights
+
     weight_charts = [r for r in results if r.name in policies] or [
         r for r in results if r.name not in TRIVIAL_BASELINES]
     images = {
@@ -303,22 +393,14 @@ def report(
     for r in weight_charts:
         images[f"Weights of {r.name} over time (cash first)"] = plot_weights(
             r, out / f"weights_{r.name}.png")
-    paths = [*images.values(), *write_metrics(results, out, evidence)]
-    names = ", ".join(policies) if policies else "baselines"
-    rf = f"risk-free rate {first.risk_free_rate:g} a year"
-    paths.append(write_html_report(
-        out / "report.html", title=title or f"Backtest: {names}" + (" vs baselines" if policies else ""),
-        setup=[*setup, f"{first.periods_per_year:g} periods per year, {rf}, data {first.data_name}"],
-        results=results, columns=TABLE_COLUMNS, images=images, policies=policies, tables=tables,
-        notes=METRIC_NOTES, extra_columns=evidence_columns(evidence),
-        evidence=(verdicts, EVIDENCE_METHODS if evidence is not None else {}),
-    ))
-    for path in paths:
-        echo(f"wrote {path}")
-    echo(f"report: {paths[-1].resolve().as_uri()}")
-    return paths
+    page = write_html_report(
+        out / "report_static.html", title=title, setup=setup, results=results, columns=TABLE_COLUMNS,
+        images=images, policies=policies, tables=tables, notes=METRIC_NOTES,
+        extra_columns=evidence_columns(evidence),
+        evidence=(verdicts, EVIDENCE_METHODS if evidence is not None else {}))
+    return [*images.values(), page]
 
 
 __all__ = ["DEFAULT_BENCHMARK", "EVIDENCE_METHODS", "EXECUTION_NOTES", "METRIC_NOTES", "TABLE_COLUMNS",
            "evidence_columns", "evidence_lines", "format_table", "gather_evidence", "metrics_records",
-           "report", "write_metrics"]
+           "report", "series_result", "with_benchmark_series", "write_metrics"]
