@@ -72,8 +72,11 @@ class Context:
 
     @property
     def focus(self) -> list[BacktestResult]:
-        """Rows with per-policy sections: the policies under test (one per seed group, at most
-        :data:`MAX_FOCUS`), else the first row (the CLI's target comes first)."""
+        """Rows with per-policy sections (monthly returns, weights, contributions...).
+
+        The policies under test (one per seed group, at most :data:`MAX_FOCUS`), else the
+        first row (the CLI's target comes first).
+        """
         chosen: list[BacktestResult] = []
         groups: set[str] = set()
         for r in self.traded:

@@ -1,5 +1,4 @@
-"""Sections on what the policies held: weights, per-asset contributions, turnover and costs,
-and the spread over seeds."""
+"""Sections on what the policies held: weights, contributions, turnover and costs, seeds."""
 
 from __future__ import annotations
 

@@ -20,8 +20,11 @@ IN_SAMPLE_WARNING = (
 
 def provenance_rows(results: Sequence[BacktestResult], market: MarketData | None,
                     extra: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(label, value)`` rows: data and its source, symbols, dates, alignment and fill,
-    execution, costs, annualisation, then what the caller knows (``extra``), then the version."""
+    """``(label, value)`` rows of the provenance table.
+
+    Data and its source, symbols, dates, alignment and fill, execution, costs,
+    annualisation, then what the caller knows (``extra``), then the version.
+    """
     import tradegym
 
     first = results[0]

@@ -32,7 +32,8 @@ def monthly_heatmap_figure(table: pd.DataFrame, name: str) -> go.Figure:
     bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 0.01
     text = [[f"{v:.1%}" if np.isfinite(v) else "" for v in row] for row in z]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[MONTHS[int(c) - 1] if str(c).isdigit() else str(c) for c in table.columns], y=[str(i) for i in table.index], text=text,
+        z=z, x=[MONTHS[int(c) - 1] if str(c).isdigit() else str(c) for c in table.columns],
+        y=[str(i) for i in table.index], text=text,
         texttemplate="%{text}", textfont={"size": 10}, colorscale="RdYlGn", zmid=0.0,
         zmin=-bound, zmax=bound, colorbar={"title": "return", "tickformat": ".0%"},
         hovertemplate="%{y} %{x}: %{z:.2%}<extra></extra>"))

@@ -34,7 +34,8 @@ def summary_lines(ctx: Context) -> list[str]:
                 f"{format_metric('sharpe', m.get('sharpe'))}, max drawdown "
                 f"{format_metric('max_drawdown', m.get('max_drawdown'))})")
         if bench is not None and bench is not r:
-            text += (f"; {bench.name} returned {format_metric('total_return', bench.metrics.get('total_return'))}"
+            total = format_metric("total_return", bench.metrics.get("total_return"))
+            text += (f"; {bench.name} returned {total}"
                      f" (Sharpe {format_metric('sharpe', bench.metrics.get('sharpe'))})")
         lines.append(text + ".")
     return [*lines, *ctx.verdicts]
