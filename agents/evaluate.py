@@ -30,6 +30,7 @@ def evaluate_run(
     write_report: bool = True,
     echo: Callable[[str], Any] = print,
     benchmark: str | None = "equal_weight",
+    static: bool = False,
 ) -> list[Any]:
     """Backtest a run's model on ``split`` next to ``baselines``; print and write the report.
 
@@ -50,7 +51,9 @@ def evaluate_run(
         write_report: print the table and write charts and metrics (else only return them).
         echo: where report lines go.
         benchmark: the row the report tests the others against (a baseline name, added
-            to ``baselines`` when missing); ``None`` for no evidence.
+            to ``baselines`` when missing, or a data spec of one series such as
+            ``"sp500_index"``); ``None`` for no evidence.
+        static: also write the PNG charts and ``report_static.html``.
 
     Returns:
         ``[agent result, *baseline results]``.
@@ -59,7 +62,7 @@ def evaluate_run(
         ConfigError: not a run directory, unknown split, or a market of another width.
         CacheError: the model file does not match the run's manifest.
     """
-    from tradegym.backtest.baselines import baseline_names
+    from tradegym.backtest.baselines import BASELINES, baseline_names
     from tradegym.backtest.compare import compare, period
     from tradegym.data import load_spec
 
@@ -79,7 +82,7 @@ def evaluate_run(
     label = label or f"{cfg.agent.algo}_{cfg.agent.extractor}"
     if baselines is None:
         baselines = baseline_names(market)
-    if write_report and benchmark is not None and benchmark not in baselines:
+    if write_report and benchmark in BASELINES and benchmark not in baselines:
         baselines = [*baselines, benchmark]
     results = compare([(Predictor(model), label)], history, start=start, baselines=baselines,
                       env_kwargs=cfg.env.env_kwargs(), env_id=cfg.env.id)
@@ -89,8 +92,32 @@ def evaluate_run(
         echo(f"{split} split of {market.describe()}")
         report(results, out or Path(run_path) / f"backtest-{split}", echo,
                title=f"Backtest of {label} ({Path(run_path).name}) on the {split} split",
-               benchmark=benchmark)
+               benchmark=benchmark, market=history, static=static,
+               provenance=run_provenance(run_path, cfg, split, best, data),
+               in_sample=split != "test")
     return results
+
+
+def run_provenance(run_path: str | Path, cfg: Any, split: str, best: bool, data: str | None
+                   ) -> dict[str, Any]:
+    """What a report says about the run: directory, model and its hash, config, data, split."""
+    run = RunDir.open(run_path)
+    model = "best_model.zip" if best and run.file("best_model.zip").is_file() else "model.zip"
+    manifest = run.read_json("manifest.json") if run.file("manifest.json").is_file() else {}
+    recorded = run.read_json("data.json") if run.file("data.json").is_file() else {}
+    digest = manifest.get(model)
+    splits = recorded.get("splits", {})
+    return {
+        "run directory": str(Path(run_path).resolve()),
+        "model": f"{model}, sha256 {digest}" if isinstance(digest, str) else model,
+        "agent": f"{cfg.agent.algo} with the {cfg.agent.extractor} extractor, seed {cfg.train.seed}",
+        "env": f"{cfg.env.id} {cfg.env.env_kwargs()}",
+        "data spec": data or cfg.data.source,
+        "trained on": recorded.get("description", "-"),
+        "split": f"{split} (the run's train {cfg.data.train} / val {cfg.data.val} cut)",
+        **{f"{part} rows": f"{info['start']} to {info['end']} ({info['rows']} rows)"
+           for part, info in splits.items() if isinstance(info, dict) and "start" in info},
+    }
 
 
 def seed_summary(results: Sequence[Any], agent_prefix: str, benchmark: str | None = "equal_weight",

@@ -82,6 +82,25 @@ class WalkForwardResult:
     runs: list[list[Path]]
     evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
     """:func:`agents.multiple_testing.walkforward_evidence` (empty without a benchmark)."""
+    tables: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
+    """The report's tables: per fold, over folds, and the evidence's per block and pooled."""
+    title: str = "Walk-forward"
+    benchmark: str | None = "equal_weight"
+    provenance: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def report(self, out_dir: str | Path, **kwargs: Any) -> Path:
+        """Write the report of the chained out-of-sample results; return ``report.html``'s path.
+
+        The per-fold and evidence tables come along and the fold starts are marked on the
+        equity chart. Keyword arguments go to :func:`tradegym.backtest.report.report`
+        (``echo``, ``static``...).
+        """
+        from tradegym.backtest.report import report
+
+        events = [(fold.test_start, f"fold {fold.index}") for fold in self.folds]
+        options = {"title": self.title, "tables": self.tables, "benchmark": self.benchmark,
+                   "events": events, "provenance": self.provenance, **kwargs}
+        return report(self.stitched, out_dir, **options)[-1]
 
 
 def plan_folds(dates: pd.DatetimeIndex, n_folds: int, *, initial_fraction: float = 0.5,
@@ -205,18 +224,22 @@ def walk_forward(
     per_fold = per_fold_table(plan, all_results)
     summary = summary_table(all_results)
     stitched = stitch(all_results)
-    from tradegym.backtest.report import report
-
     tables = {"Per fold (Sharpe on each test block; agent mean ± sd over seeds)": per_fold,
               "Over folds (mean ± sd; the agent over folds and seeds)": summary}
     evidence = _evidence(all_results, benchmark, n_configs, out, tables)
     echo(f"walk-forward of {label}: {len(plan)} folds x {len(seeds)} seeds on {market.describe()}")
-    report(stitched, out / "report", echo,
-           title=f"Walk-forward of {label}: {len(plan)} folds x {len(seeds)} seeds, "
-                 "out-of-sample blocks chained", tables=tables, benchmark=benchmark)
+    provenance = {"config": cfg.name, "data spec": cfg.data.source, "market": market.describe(),
+                  "folds": f"{len(plan)} ({'expanding' if expanding else 'sliding'} training windows)",
+                  "seeds": ", ".join(str(s) for s in seeds), "run directories": str(out),
+                  "out of sample": "every test block follows its fold's training and validation"}
+    result = WalkForwardResult(
+        plan, all_results, per_fold, summary, stitched, runs, evidence, tables,
+        title=f"Walk-forward of {label}: {len(plan)} folds x {len(seeds)} seeds, out-of-sample "
+              "blocks chained", benchmark=benchmark, provenance=provenance)
+    result.report(out / "report", echo=echo)
     for line in evidence.get("lines", []):
         echo(line)
-    return WalkForwardResult(plan, all_results, per_fold, summary, stitched, runs, evidence)
+    return result
 
 
 def _evidence(results: Nested, benchmark: str | None, n_configs: int, out: Path,

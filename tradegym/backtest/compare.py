@@ -87,6 +87,7 @@ def compare(
     tables: Mapping[str, Any] | None = None,
     echo: Callable[[str], Any] = print,
     benchmark: str | None = "equal_weight",
+    **report_options: Any,
 ) -> list[BacktestResult]:
     """Backtest ``policies`` and ``baselines`` on ``market`` from ``start``; report if ``out``.
 
@@ -105,7 +106,9 @@ def compare(
         echo: where report lines go.
         benchmark: the row the report tests every other against (see
             :func:`tradegym.backtest.report.report`); a baseline name missing from
-            ``baselines`` is backtested too.
+            ``baselines`` is backtested too; a data spec of one series is its own row.
+        **report_options: more arguments of the report (``static``, ``provenance``,
+            ``in_sample``, ``events``, ``market``; the market defaults to ``market``).
 
     Returns:
         The results: policies first, then baselines.
@@ -125,7 +128,9 @@ def compare(
     if out is not None:
         from tradegym.backtest.report import report
 
-        report(results, out, echo, title=title, tables=dict(tables or {}), benchmark=benchmark)
+        report_options.setdefault("market", market)
+        report(results, out, echo, title=title, tables=dict(tables or {}), benchmark=benchmark,
+               **report_options)
     return results
 
 

@@ -15,7 +15,7 @@ the caller unchanged.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,18 @@ class BacktestResult:
         for key, label in METRIC_LABELS.items():
             lines.append(f"  {label:<{width}}  {format_metric(key, self.metrics.get(key))}")
         return "\n".join(lines)
+
+    def report(self, out_dir: str | os.PathLike[str], others: Sequence[BacktestResult] = (),
+               **kwargs: Any) -> Path:
+        """Write the interactive report of this backtest next to ``others``; return ``report.html``.
+
+        From a notebook: ``result.report("out", [backtest("equal_weight", market)],
+        market=market)``. Keyword arguments go to :func:`tradegym.backtest.report.report`
+        (``benchmark``, ``market``, ``provenance``, ``in_sample``, ``static``, ``echo``...).
+        """
+        from tradegym.backtest.report import report
+
+        return report([self, *others], out_dir, **kwargs)[-1]
 
 
 def backtest(

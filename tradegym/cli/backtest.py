@@ -3,6 +3,7 @@
 ::
 
     tradegym backtest RUN_DIR_OR_POLICY [--split test] [--data SPEC] [--baselines default|a,b|none]
+        [--benchmark BASELINE|SERIES_SPEC] [--static]
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from tradegym.cli.common import add_benchmark, baseline_list, benchmark_name
 def _cmd_backtest(args: argparse.Namespace) -> int:
     target = Path(args.target)
     baselines = baseline_list(args.baselines)
-    benchmark = benchmark_name(args.benchmark)
+    benchmark = benchmark_name(args.benchmark, series=True)
     if (target / "run.json").is_file():
         from agents.evaluate import evaluate_run
 
         evaluate_run(target, split=args.split, baselines=baselines, out=args.out,
-                     best=not args.final, data=args.data, benchmark=benchmark)
+                     best=not args.final, data=args.data, benchmark=benchmark, static=args.static)
         return 0
     if target.is_dir():
         from tradegym.errors import ConfigError
@@ -46,7 +47,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     print(f"{args.split} split of {market.describe()}")
     compare([(policy, name)], history, start=start, baselines=names, env_kwargs=env_kwargs,
             out=out, title=f"Backtest of {name} on the {args.split} split of {market.name}",
-            benchmark=benchmark)
+            benchmark=benchmark, static=args.static,
+            provenance={"data spec": args.data or "sp500_stocks", "policy": args.target,
+                        "split": f"{args.split} (default train/val/test fractions)"})
     return 0
 
 
@@ -86,7 +89,10 @@ def add_backtest_parser(commands: Any) -> None:
     bt.add_argument("--baselines", default="default",
                     help="comma-separated baseline names, 'default' (all standard ones, plus "
                          "oracle on planted markets) or 'none' (default: %(default)s)")
-    add_benchmark(bt)
+    add_benchmark(bt, series=True)
+    bt.add_argument("--static", action="store_true",
+                    help="also write PNG charts and report_static.html (for papers); report.html "
+                         "is interactive either way")
     bt.add_argument("--out", default=None,
                     help="report folder (default: RUN/backtest-SPLIT or results/backtest-NAME-SPLIT)")
     bt.add_argument("--final", action="store_true",

@@ -101,11 +101,15 @@ def baseline_list(spec: str) -> list[str] | None:
     return [] if spec == "none" else [b.strip() for b in spec.split(",") if b.strip()]
 
 
-def benchmark_name(value: str) -> str | None:
-    """``--benchmark``: a baseline name, or ``none`` for no evidence columns.
+def benchmark_name(value: str, *, series: bool = False) -> str | None:
+    """``--benchmark``: a baseline name, ``none``, or (``series=True``) a one-series data spec.
+
+    ``none`` leaves the evidence columns out; a data spec such as ``sp500_index`` becomes a
+    row of its returns on the backtest's bars (:func:`tradegym.backtest.report.report`).
 
     Raises:
-        ConfigError: not a baseline (with a suggestion): one line and exit code 2.
+        ConfigError: not a baseline (with a suggestion) nor, with ``series``, a loadable
+            single-series spec: one line and exit code 2.
     """
     from tradegym.backtest.baselines import BASELINES
     from tradegym.errors import ConfigError
@@ -113,17 +117,34 @@ def benchmark_name(value: str) -> str | None:
 
     if value == "none":
         return None
-    if value not in BASELINES:
-        raise ConfigError(
-            f"--benchmark {value}: not a baseline.{suggest(value, BASELINES.names())} "
-            f"Use one of {', '.join(BASELINES.names())}, or none")
-    return value
+    if value in BASELINES:
+        return value
+    if series and (value in _data_sources() or ":" in value):
+        from tradegym.data import load_spec
+
+        n_assets = load_spec(value).n_assets  # fails here, before any backtest, if it cannot load
+        if n_assets != 1:
+            raise ConfigError(f"--benchmark {value}: a benchmark series needs one symbol, {value} "
+                              f"has {n_assets}; pick one (e.g. yahoo:SPY) or a baseline")
+        return value
+    also = " or a data spec of one series (sp500_index)" if series else ""
+    raise ConfigError(
+        f"--benchmark {value}: not a baseline.{suggest(value, BASELINES.names())} "
+        f"Use one of {', '.join(BASELINES.names())}{also}, or none")
 
 
-def add_benchmark(parser: argparse.ArgumentParser) -> None:
+def _data_sources() -> list[str]:
+    from tradegym.data import SOURCES
+
+    return list(SOURCES.names())
+
+
+def add_benchmark(parser: argparse.ArgumentParser, *, series: bool = False) -> None:
     """``--benchmark NAME``: the row every other is tested against (Sharpe CI, p-values, SPA)."""
+    what = ("baseline, or data spec of one series (sp500_index: its returns on the same bars),"
+            if series else "baseline")
     parser.add_argument("--benchmark", default="equal_weight",
-                        help="baseline every row is tested against: Sharpe difference p-values, "
+                        help=f"{what} every row is tested against: Sharpe difference p-values, "
                              "alpha/beta, SPA; 'none' leaves the evidence out (default: %(default)s)")
 
 
