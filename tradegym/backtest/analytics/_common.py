@@ -44,7 +44,7 @@ def return_series(returns: Any, what: str = "returns") -> pd.Series:
     if len(bad):
         raise DataError(
             f"{what} has a simple return below -1 on {series.index[bad[0]].date()} "
-            f"({series.iloc[bad[0]]!r}){describe_more(len(bad))}; these must be simple returns "
+            f"({float(series.iloc[bad[0]])!r}){describe_more(len(bad))}; these must be simple returns "
             "V_t / V_(t-1) - 1, not log returns or percentages"
         )
     return series

@@ -54,7 +54,7 @@ def drawdown_table(equity: pd.Series, top: int = 5) -> pd.DataFrame:
     v = series.to_numpy()  # (S+1,)
     if (v <= 0).any():
         bad = int(np.flatnonzero(v <= 0)[0])
-        raise DataError(f"equity must be positive, got {v[bad]!r} on {series.index[bad].date()}")
+        raise DataError(f"equity must be positive, got {float(v[bad])!r} on {series.index[bad].date()}")
     peak_value = np.maximum.accumulate(v)
     under = v < peak_value  # (S+1,) below the running peak
     # Episode boundaries: where "under" switches on (the bar after a peak) and off (recovery).
