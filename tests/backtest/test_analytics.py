@@ -243,6 +243,22 @@ def test_contributions_add_up_to_returns_with_costs(execution: str, policy: str)
     assert summary.loc["costs", "total"] < 0 and math.isnan(summary.loc["costs", "mean_weight"])
 
 
+def square_cost(cost_rate: float) -> Any:
+    """A cost model that is not proportional: ``cost_rate * turnover ** 2``."""
+    return lambda trade, turnover: cost_rate * turnover ** 2
+
+
+@pytest.mark.parametrize("execution", EXECUTIONS)
+def test_contributions_add_up_under_a_cost_model(execution: str) -> None:
+    market = make_market(80, 3, seed=11)
+    rng = np.random.default_rng(12)
+    result = backtest(lambda obs: rng.uniform(-1, 1, 4), market, env_kwargs={
+        "window_bars": 5, "cost_rate": 0.01, "cost_model": square_cost, "execution": execution})
+    parts = asset_contributions(result, market)
+    assert (parts.costs < 0).all()
+    np.testing.assert_allclose(parts.sum(axis=1), result.returns, rtol=0, atol=1e-10)
+
+
 def test_contributions_reject_another_market() -> None:
     market = make_market(60, 3, seed=6)
     result = backtest("equal_weight", market, env_kwargs={"window_bars": 5})
