@@ -1,4 +1,6 @@
-"""The HTML report: self-contained, every chart embedded and decodable, renders in Chromium."""
+"""The static report (static=True): PNG charts, every image embedded in report_static.html and
+decodable, renders in Chromium; the evidence in the tables and files. The interactive
+report.html is tested in test_tearsheet.py."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     lines: list[str] = []
     folds = pd.DataFrame({"fold": [0, 1], "agent Sharpe": ["0.50 ± 0.10", "0.20 ± 0.30"]})
-    paths = report(results, out, lines.append, tables={"Per fold": folds})
+    paths = report(results, out, lines.append, tables={"Per fold": folds}, static=True)
     return out, paths, lines, results
 
 
@@ -39,7 +41,7 @@ def test_report_writes_charts_metrics_and_html(written) -> None:
     out, paths, lines, _ = written
     names = sorted(p.name for p in paths)
     assert names == ["equity.png", "evidence.json", "metrics.csv", "metrics.json", "report.html",
-                     "rolling_sharpe.png", "weights_my_policy.png"]
+                     "report_static.html", "rolling_sharpe.png", "weights_my_policy.png"]
     assert paths[-1].name == "report.html"
     assert lines[-1] == f"report: {(out / 'report.html').resolve().as_uri()}"
     assert any("Per fold" in line for line in lines)  # extra tables are printed too
@@ -47,7 +49,7 @@ def test_report_writes_charts_metrics_and_html(written) -> None:
 
 def test_html_is_self_contained_and_every_image_decodes(written) -> None:
     out, _, _, results = written
-    text = (out / "report.html").read_text()
+    text = (out / "report_static.html").read_text()
     assert "http://" not in text and "https://" not in text  # nothing fetched from a network
     images = IMAGE.findall(text)
     assert len(images) == 3  # equity+drawdown, rolling Sharpe, weights of the policy
@@ -91,6 +93,7 @@ def test_report_without_the_benchmark_says_so(tmp_path) -> None:
     paths = report(results, tmp_path, lines.append)
     assert any("no equal_weight row to measure against" in line and "--benchmark" in line for line in lines)
     assert "evidence.json" not in {p.name for p in paths}
+    assert {p.name for p in paths} == {"metrics.csv", "metrics.json", "report.html"}  # no PNGs unless static
     assert "Sharpe 95% CI" not in next(line for line in lines if line.startswith("policy"))
 
 
@@ -108,7 +111,7 @@ def test_report_renders_in_headless_chromium(written) -> None:
     out, *_ = written
     dom = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000",
-         "--dump-dom", (out / "report.html").resolve().as_uri()],
+         "--dump-dom", (out / "report_static.html").resolve().as_uri()],
         capture_output=True, text=True, timeout=120, check=True,
     ).stdout
     body = re.search(r"<body[^>]*>", dom).group(0)

@@ -141,6 +141,8 @@ def rolling_figure(stats: Mapping[str, Mapping[str, pd.DataFrame]]) -> go.Figure
             if frame is None:
                 continue
             for row, (column, _, fmt) in enumerate(panels, start=1):
+                if column not in frame:  # no benchmark: no beta
+                    continue
                 series = thin(frame[column])
                 spec = _line(series.index, series, name, row=row, fmt=fmt, legend=row == 1)
                 fig.add_trace(go.Scatter(**{k: v for k, v in spec.items() if k != "row"},

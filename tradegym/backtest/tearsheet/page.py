@@ -10,7 +10,7 @@ Before plotly.js, a small script records every uncaught error, unhandled rejecti
 ``data-charts-expected``, ``data-charts-rendered``, ``data-js-errors`` and
 ``data-report-status="done"`` on ``<body>`` (and the messages into ``#js-errors``), which
 a headless browser's ``--dump-dom`` shows (``tests/backtest/test_tearsheet.py``,
-``scripts/render_report.py``).
+``scripts/render_report.py``). ``report.html#only=KEY`` shows one section alone.
 """
 
 from __future__ import annotations
@@ -87,6 +87,16 @@ ERROR_HOOK = """
 })();
 """
 
+ONLY_SECTION = """
+(function () {
+  // report.html#only=KEY shows the heading and that section alone (for a screenshot or print).
+  var m = location.hash.match(/^#only=([\\w-]+)/);
+  if (!m) { return; }
+  document.querySelectorAll("main > section, main > .summary, main > .setup, nav").forEach(
+    function (el) { if (el.id !== m[1]) { el.style.display = "none"; } });
+})();
+"""
+
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -160,7 +170,7 @@ def render_page(*, title: str, header: Sequence[str], sections: Sequence[Section
         f'<script type="text/javascript">{get_plotlyjs()}</script>',
         f'</head><body data-charts-expected="{count}">',
         f"<nav>{nav}</nav><main>", f"<h1>{html.escape(title)}</h1>", *header, *body,
-        '<pre id="js-errors"></pre></main></body></html>',
+        f'<pre id="js-errors"></pre></main><script>{ONLY_SECTION}</script></body></html>',
     ]) + "\n"
 
 
