@@ -52,9 +52,12 @@ def weights_heatmap_figure(weights: pd.DataFrame, name: str) -> go.Figure:
 
     frame = weights.iloc[::step(len(weights), MAX_HEATMAP_COLUMNS)]
     z = frame.to_numpy(dtype=float).T  # (A, shown dates)
+    # The first row is all cash (before the first trade): scaling to it would wash out every
+    # holding, so the scale tops out at the 99th percentile (hover shows the exact value).
+    top = float(max(np.nanquantile(z, 0.99), 1e-9))
     fig = go.Figure(go.Heatmap(
         z=z, x=dates(frame.index), y=[str(c) for c in frame.columns], colorscale="Blues",
-        zmin=0.0, zmax=float(max(np.nanmax(z), 1e-9)), colorbar={"title": "weight", "tickformat": ".0%"},
+        zmin=0.0, zmax=top, colorbar={"title": "weight", "tickformat": ".0%"},
         hovertemplate="%{y} on %{x|%Y-%m-%d}: %{z:.1%}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", dtick=1)
     height = max(320, 140 + 18 * len(frame.columns))

@@ -78,7 +78,9 @@ def check_report(path: str | os.PathLike[str], **kwargs: Any) -> dict[str, Any]:
 
 def screenshot(path: str | os.PathLike[str], png: str | os.PathLike[str], *, width: int = 1400,
                height: int = 2000, browser: str | None = None, budget_ms: int = 20000) -> Path:
-    """Save a ``width`` x ``height`` PNG of the top of ``path`` (a ``#anchor`` may follow the path).
+    """Save a ``width`` x ``height`` PNG of the top of ``path``.
+
+    ``path#KEY`` shows the section ``KEY`` alone (the page's ``?only=KEY``).
 
     Raises:
         FileNotFoundError: no browser.
@@ -87,7 +89,7 @@ def screenshot(path: str | os.PathLike[str], png: str | os.PathLike[str], *, wid
     if browser is None:
         raise FileNotFoundError(f"needs Chromium on PATH ({', '.join(BROWSERS)})")
     file, _, anchor = str(path).partition("#")
-    url = Path(file).resolve().as_uri() + (f"#{anchor}" if anchor else "")
+    url = Path(file).resolve().as_uri() + (f"?only={anchor}" if anchor else "")
     Path(png).parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([browser, *FLAGS, f"--window-size={width},{height}", f"--virtual-time-budget={budget_ms}",
                     f"--screenshot={Path(png).resolve()}", url], capture_output=True, timeout=180, check=True)

@@ -48,13 +48,13 @@ AGENT_PALETTE: tuple[str, ...] = (
 """Strong colours for policies under test (hashed by name)."""
 
 ASSET_PALETTE: tuple[str, ...] = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
-    "#e6550d", "#31a354", "#756bb1", "#636363", "#9c9ede", "#cedb9c", "#e7ba52", "#e7969c",
-    "#de9ed6", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8", "#969696", "#5254a3", "#8ca252",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
+    "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
+    "#31a354", "#756bb1", "#9c9ede", "#cedb9c", "#e7ba52", "#e7969c", "#de9ed6", "#6baed6",
+    "#fd8d3c", "#74c476", "#9e9ac8", "#5254a3", "#8ca252", "#bd9e39", "#ad494a", "#a55194",
 )
 """32 distinct colours for assets within one chart (assigned by position, never repeated
-below 32 assets)."""
+below 32 assets); no greys, which are cash's and ``other``'s."""
 
 CASH_COLOUR = "#c7c7c7"
 OTHER_COLOUR = "#e8e2d0"

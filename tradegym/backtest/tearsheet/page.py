@@ -10,7 +10,7 @@ Before plotly.js, a small script records every uncaught error, unhandled rejecti
 ``data-charts-expected``, ``data-charts-rendered``, ``data-js-errors`` and
 ``data-report-status="done"`` on ``<body>`` (and the messages into ``#js-errors``), which
 a headless browser's ``--dump-dom`` shows (``tests/backtest/test_tearsheet.py``,
-``scripts/render_report.py``). ``report.html#only=KEY`` shows one section alone.
+``scripts/render_report.py``). ``report.html?only=KEY`` shows one section alone.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ ERROR_HOOK = """
 
 ONLY_SECTION = """
 (function () {
-  // report.html#only=KEY shows the heading and that section alone (for a screenshot or print).
-  var m = location.hash.match(/^#only=([\\w-]+)/);
+  // report.html?only=KEY shows the heading and that section alone (for a screenshot or print).
+  var m = location.search.match(/[?&]only=([\\w-]+)/);
   if (!m) { return; }
   document.querySelectorAll("main > section, main > .summary, main > .setup, nav").forEach(
     function (el) { if (el.id !== m[1]) { el.style.display = "none"; } });
