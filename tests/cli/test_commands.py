@@ -140,7 +140,25 @@ def test_backtest_tests_every_row_against_the_benchmark(tmp_path, capsys) -> Non
     assert not (tmp_path / "b" / "evidence.json").exists()
 
 
+def test_backtest_benchmark_series_and_static_charts(tmp_path, capsys) -> None:
+    """--benchmark takes a one-series data spec (its own row); --static adds the PNGs."""
+    import pandas as pd
+
+    from tradegym.data import load_spec
+
+    market = load_spec("gbm")
+    index = tmp_path / "INDEX.csv"
+    pd.DataFrame({"Date": market.dates, "Close": market.close[:, 0]}).to_csv(index, index=False)
+    assert main(["backtest", "inverse_vol", "--data", "gbm", "--window", "10", "--baselines", "cash",
+                 "--benchmark", f"csv:{index}", "--static", "--out", str(tmp_path / "a")]) == 0
+    text = capsys.readouterr().out
+    assert f"p vs csv:{index}" in text and "is a benchmark series, not a backtest" in text
+    assert {"equity.png", "report_static.html", "report.html"} <= {p.name for p in (tmp_path / "a").iterdir()}
+
+
 @pytest.mark.parametrize(("argv", "message"), [
+    (["backtest", "cash", "--data", "gbm", "--benchmark", "sp500_stocks"],
+     "a benchmark series needs one symbol, sp500_stocks has 20"),
     (["backtest", "momentun", "--data", "gbm"], "Did you mean 'momentum'"),
     (["backtest", "cash", "--data", "gbm", "--split", "tset"], "Did you mean 'test'"),
     (["backtest", "cash", "--data", "gbm", "--baselines", "equal_wieght"], "Did you mean 'equal_weight'"),
