@@ -86,7 +86,8 @@ def _trained_demo(data: str, out: str | Path, split: str, cost_rate: float, wind
     results.sort(key=lambda r: (0, r.name) if r.name.startswith(config) else (1, ""))
     echo(f"{split} split of {data}, {seeds} seed(s) of {config}, {timesteps} steps each:")
     report(results, Path(out) / f"backtest-{split}", echo,
-           title=f"{config}, {seeds} seed(s) x {timesteps} steps, on the {split} split of {data}")
+           title=f"{config}, {seeds} seed(s) x {timesteps} steps, on the {split} split of {data}",
+           static=True, in_sample=split != "test")
     echo(seed_summary(results, config))
     return {"results": results, "runs": runs}
 
@@ -105,7 +106,7 @@ def _baseline_demo(data: str, out: str | Path, split: str, cost_rate: float, win
              f"{1 - TRAIN_FRACTION - VAL_FRACTION:.0%} train/val/test)")
     env_kwargs = {"cost_rate": cost_rate, "window_bars": window_bars}
     return compare([], history, start=start, baselines=baseline_names(market), env_kwargs=env_kwargs,
-                   out=out, echo=echo, title=f"Baselines on the {split} split of {data}")
+                   out=out, echo=echo, title=f"Baselines on the {split} split of {data}", static=True)
 
 
 __all__ = ["DEMO_SEEDS", "DEMO_TIMESTEPS", "SPLITS", "TRAIN_FRACTION", "VAL_FRACTION", "run_demo"]

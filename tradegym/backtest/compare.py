@@ -117,7 +117,8 @@ def compare(
         ValueError: from the backtests (bad actions name the step and date) or the data.
     """
     names = {n for _, n in policies}
-    if out is not None and benchmark in BASELINES and benchmark not in baselines and benchmark not in names:
+    if (out is not None and benchmark is not None and benchmark in BASELINES and benchmark not in baselines
+            and benchmark not in names):
         baselines = [*baselines, benchmark]
     results = [backtest(p, market, env_kwargs=env_kwargs, env_id=env_id, name=n, start=start)
                for p, n in policies]
