@@ -132,6 +132,32 @@ def walkforward_evidence(
     return {"per_block": pd.DataFrame(per_block), "pooled": pooled, "lines": lines, "payload": payload}
 
 
+def record_walkforward_evidence(results: Nested, benchmark: str | None, n_configs: int, report_dir: Path,
+                                tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """:func:`walkforward_evidence` for the report: its tables added to ``tables``.
+
+    The whole of it is written to ``report_dir/walkforward_evidence.json``; ``{}`` without
+    a benchmark.
+    """
+    if benchmark is None:
+        return {}
+    import json
+
+    from tradegym.io import atomic_write
+
+    evidence = walkforward_evidence(results, benchmark=benchmark, n_configs=n_configs)
+    tables[f"Per test block: the seeds' ensemble and baselines, 95% CI and p vs {benchmark}"] = \
+        evidence["per_block"]
+    tables[f"Pooled over the chained blocks: each seed, their ensemble, baselines vs {benchmark}"] = \
+        evidence["pooled"]
+    payload = {**evidence["payload"], "lines": evidence["lines"],
+               "per_block": evidence["per_block"].to_dict(orient="records"),
+               "pooled": evidence["pooled"].to_dict(orient="records")}
+    atomic_write(report_dir / "walkforward_evidence.json",
+                 json.dumps(payload, indent=2, default=str) + "\n")
+    return evidence
+
+
 def sweep_evidence(records: Sequence[dict[str, Any]], benchmark: pd.Series | None,
                    *, periods_per_year: float = 252, n_resamples: int = 1000) -> dict[str, Any]:
     """PBO, DSR and SPA over every trial a sweep ran, from their validation returns.
@@ -196,4 +222,5 @@ def validation_benchmark(config: Any, name: str = "equal_weight") -> pd.Series:
     return result.returns.rename(name)
 
 
-__all__ = ["sweep_evidence", "validation_benchmark", "walkforward_evidence"]
+__all__ = ["record_walkforward_evidence", "sweep_evidence", "validation_benchmark",
+           "walkforward_evidence"]

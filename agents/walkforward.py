@@ -41,6 +41,7 @@ import pandas as pd
 from agents import remote
 from agents.config import RunConfig, load_run_config
 from agents.evaluate import evaluate_run
+from agents.multiple_testing import record_walkforward_evidence
 from agents.train import load_data, train
 from tradegym.backtest.engine import BacktestResult
 from tradegym.backtest.metrics import compute_metrics
@@ -226,7 +227,7 @@ def walk_forward(
     stitched = stitch(all_results)
     tables = {"Per fold (Sharpe on each test block; agent mean ± sd over seeds)": per_fold,
               "Over folds (mean ± sd; the agent over folds and seeds)": summary}
-    evidence = _evidence(all_results, benchmark, n_configs, out, tables)
+    evidence = record_walkforward_evidence(all_results, benchmark, n_configs, out / "report", tables)
     echo(f"walk-forward of {label}: {len(plan)} folds x {len(seeds)} seeds on {market.describe()}")
     provenance = {"config": cfg.name, "data spec": cfg.data.source, "market": market.describe(),
                   "folds": f"{len(plan)} ({'expanding' if expanding else 'sliding'} training windows)",
@@ -240,29 +241,6 @@ def walk_forward(
     for line in evidence.get("lines", []):
         echo(line)
     return result
-
-
-def _evidence(results: Nested, benchmark: str | None, n_configs: int, out: Path,
-              tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """The multiple-testing view, its tables added to ``tables`` and written to JSON."""
-    if benchmark is None:
-        return {}
-    import json
-
-    from agents.multiple_testing import walkforward_evidence
-    from tradegym.io import atomic_write
-
-    evidence = walkforward_evidence(results, benchmark=benchmark, n_configs=n_configs)
-    tables[f"Per test block: the seeds' ensemble and baselines, 95% CI and p vs {benchmark}"] = \
-        evidence["per_block"]
-    tables[f"Pooled over the chained blocks: each seed, their ensemble, baselines vs {benchmark}"] = \
-        evidence["pooled"]
-    payload = {**evidence["payload"], "lines": evidence["lines"],
-               "per_block": evidence["per_block"].to_dict(orient="records"),
-               "pooled": evidence["pooled"].to_dict(orient="records")}
-    atomic_write(out / "report" / "walkforward_evidence.json",
-                 json.dumps(payload, indent=2, default=str) + "\n")
-    return evidence
 
 
 @dataclass(frozen=True)

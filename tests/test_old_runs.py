@@ -28,7 +28,10 @@ def old_run(tmp_path: Path) -> Path:
 def test_old_run_backtests_to_the_numbers_it_gave_when_written(old_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "bt"
     assert main(["backtest", str(old_run), "--out", str(out), "--baselines", "none"]) == 0
-    (record,) = json.loads((out / "metrics.json").read_text())
+    records = json.loads((out / "metrics.json").read_text())
+    # The benchmark every row is tested against is backtested too (unless --benchmark none).
+    assert [r["policy"] for r in records] == ["ppo_mlp", "equal_weight"]
+    record = records[0]
     # Printed by `tradegym backtest RUN --baselines none` at f146e8a.
     assert record["policy"] == "ppo_mlp"
     assert (record["start"], record["end"], record["bars"]) == ("2021-10-18", "2022-12-28", 301)

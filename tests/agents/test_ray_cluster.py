@@ -129,7 +129,8 @@ def test_a_walk_forward_runs_on_the_cluster(head, tmp_path) -> None:
         marker = json.loads((tmp_path / run / "run.json").read_text())
         assert marker["status"] == "finished" and marker["torch_threads"] == 1, marker
     rows = {row["policy"]: row for row in json.loads((tmp_path / "report" / "metrics.json").read_text())}
-    assert list(rows) == ["ppo_lstm_s0", "ppo_lstm_s1", "cash"]  # each seed's stitched test blocks
+    # each seed's stitched test blocks; equal weight is the benchmark of the evidence
+    assert list(rows) == ["ppo_lstm_s0", "ppo_lstm_s1", "cash", "equal_weight"]
     assert all(math.isfinite(rows[p][k]) for p in ("ppo_lstm_s0", "ppo_lstm_s1")
                for k in ("sharpe", "total_return", "max_drawdown"))
     assert "Per fold" in (tmp_path / "report" / "report.html").read_text()

@@ -125,7 +125,7 @@ def test_tampered_model_is_refused(tmp_path) -> None:
 def test_backtest_command_compares_agent_and_baselines(tmp_path, capsys) -> None:
     run = tmp_path / "run"
     train("ppo_lstm", overrides=[*TINY, *PPO_TINY], run_dir=run, echo=quiet)
-    assert main(["backtest", str(run), "--split", "test"]) == 0
+    assert main(["backtest", str(run), "--split", "test", "--static"]) == 0
     out = capsys.readouterr().out
     for name in ("ppo_lstm", "equal_weight", "buy_and_hold", "min_variance", "momentum", "oracle"):
         assert name in out  # every default baseline, and the oracle of the planted market
@@ -137,7 +137,7 @@ def test_backtest_command_compares_agent_and_baselines(tmp_path, capsys) -> None
     assert direct.name == "ppo_lstm" and direct.execution == "next_open"
     report_dir = run / "backtest-test"
     for name in ("equity.png", "rolling_sharpe.png", "weights_ppo_lstm.png", "report.html",
-                 "metrics.csv", "metrics.json"):
+                 "report_static.html", "metrics.csv", "metrics.json", "evidence.json"):
         assert (report_dir / name).is_file(), name
     # The whole test split is traded: 400 bars, 70/15/15 -> test rows 340..399.
     metrics = json.loads((report_dir / "metrics.json").read_text())

@@ -88,7 +88,8 @@ def add_backtest_parser(commands: Any) -> None:
                     help="market spec (default: the run's own; sp500_stocks for a policy)")
     bt.add_argument("--baselines", default="default",
                     help="comma-separated baseline names, 'default' (all standard ones, plus "
-                         "oracle on planted markets) or 'none' (default: %(default)s)")
+                         "oracle on planted markets) or 'none'; the --benchmark is backtested "
+                         "too unless it is 'none' (default: %(default)s)")
     add_benchmark(bt, series=True)
     bt.add_argument("--static", action="store_true",
                     help="also write PNG charts and report_static.html (for papers); report.html "
