@@ -121,7 +121,9 @@ def walkforward_evidence(
                               trial_sharpe_variance=float(sharpes.var(ddof=1)), periods_per_year=ppy)
         payload["dsr"] = {"best": best, "n_trials": trials, **dsr.to_dict()}
         lines.append(f"DSR of the best seed ({best}, Sharpe {sharpes[best]:.2f}) over {trials} trials "
-                     f"({n_configs} configuration(s) x {len(seed_cols)} seeds): {dsr.probability:.2f}")
+                     f"({n_configs} configuration(s) x {len(seed_cols)} seeds): {dsr.probability:.2f} "
+                     "(probability that its true Sharpe is above 0 beyond the best-of-trials selection; "
+                     "not a comparison with the benchmark)")
         try:
             overfit = pbo(pooled_returns[seed_cols], n_blocks=min(16, 2 * (len(pooled_returns) // 60)))
             payload["pbo"] = overfit.to_dict()
@@ -191,7 +193,8 @@ def sweep_evidence(records: Sequence[dict[str, Any]], benchmark: pd.Series | Non
                           trial_sharpe_variance=float(np.nanvar(sharpe, ddof=1)))
     payload["dsr"] = {"best": best, **dsr.to_dict()}
     lines.append(f"DSR of the best trial on validation ({best}, Sharpe {sharpe[best]:.2f}) over all "
-                 f"{len(columns)} trials run: {dsr.probability:.2f}")
+                 f"{len(columns)} trials run: {dsr.probability:.2f} (probability that its true Sharpe is "
+                 "above 0 beyond the best-of-trials selection)")
     try:
         overfit = pbo(frame, n_blocks=min(16, 2 * (len(frame) // 40)))
         payload["pbo"] = overfit.to_dict()

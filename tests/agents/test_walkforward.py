@@ -99,3 +99,5 @@ def test_walkforward_command(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "Per fold" in out and "Over folds" in out and "report.html" in out
     assert main(["walkforward", "--folds", "0", "--out", str(tmp_path)]) == 2
+    assert main(["walkforward", "--benchmark", "equal_wieght", "--out", str(tmp_path / "b")]) == 2
+    assert "Did you mean 'equal_weight'" in capsys.readouterr().err
