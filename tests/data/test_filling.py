@@ -55,6 +55,9 @@ def test_union_lists_late_and_delists_without_filling_outside_the_life() -> None
     assert data.dynamic and np.isfinite(data.prices).all()
     legacy = MarketData.from_frames({"A": a, "B": b, "C": c}, align="union+ffill")
     assert_array_equal(legacy.tradable, data.tradable)
+    assert data.life_events() == [(DAYS[1], "B", "listed"), (DAYS[2], "B", "delisted"),
+                                  (DAYS[2], "C", "delisted")]
+    assert data.between(DAYS[3]).life_events() == []
 
 
 def test_slices_and_selections_carry_tradable_and_dynamic() -> None:

@@ -232,6 +232,28 @@ class MarketData:
         """``(T, N)`` closes (split- and dividend-adjusted when the source gave an adjusted close)."""
         return self.field("close")
 
+    def life_events(self) -> list[tuple[pd.Timestamp, str, str]]:
+        """Listings and delistings inside the period: ``[(date, symbol, kind), ...]`` by date.
+
+        ``kind`` is ``"listed"`` (the first tradable bar after bars that were not) or
+        ``"delisted"`` (the last tradable bar before bars that are not: a delisting or the
+        end of the symbol's file). Empty for a static universe.
+
+        >>> import numpy as np
+        >>> life = np.array([[True, False], [True, True], [False, True]])
+        >>> data = MarketData.from_array(np.ones((3, 2)), ["2021-01-04", "2021-01-05", "2021-01-06"],
+        ...                              ["A", "B"], tradable=life)
+        >>> [(str(d.date()), s, k) for d, s, k in data.life_events()]
+        [('2021-01-05', 'B', 'listed'), ('2021-01-05', 'A', 'delisted')]
+        """
+        events = []
+        step = np.diff(self.tradable.astype(np.int8), axis=0)  # (T-1, N): +1 listed, -1 delisted
+        for t, n in zip(*np.nonzero(step), strict=True):
+            listed = step[t, n] > 0
+            row = t + 1 if listed else t
+            events.append((self.dates[row], self.symbols[n], "listed" if listed else "delisted"))
+        return sorted(events, key=lambda e: (e[0], e[2] == "delisted"))
+
     def to_frame(self) -> pd.DataFrame:
         """Long frame: index dates, columns ``(field, symbol)`` MultiIndex."""
         cols = pd.MultiIndex.from_product([self.fields, self.symbols], names=["field", "symbol"])
