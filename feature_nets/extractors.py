@@ -4,8 +4,9 @@
 :class:`~feature_nets.encoders.WindowEncoder` and joins the current ``weights`` ``(B, A)``:
 ``concat(WindowEncoder(window) (B, D), weights (B, A)) -> Linear -> ReLU -> (B, features_dim)``.
 Any other 1-D ``Box`` keys of the observation (such as the ``forecast`` that
-:class:`~feature_nets.forecast.observation.ForecastObservation` adds) are joined after the weights,
-in sorted key order.
+:class:`~feature_nets.forecast.observation.ForecastObservation` adds, or the ``mask`` ``(N,)``
+of assets tradable at ``t`` that a dynamic universe adds) are joined after the weights, in
+sorted key order.
 SB3's policy and value heads follow it. It plugs in where SB3 expects it, through
 ``policy_kwargs`` with the ``"MultiInputPolicy"`` of PPO (continuous ``PortfolioEnv``),
 DQN (``PortfolioDiscreteEnv``) and, from sb3-contrib, RecurrentPPO's ``"MultiInputLstmPolicy"``

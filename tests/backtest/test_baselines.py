@@ -158,3 +158,23 @@ def test_weights_at_t_do_not_see_prices_after_t(t: int, seed: int, name: str) ->
     before = make_baseline(name, lookback=60).weights(env_at(data, t))
     after = make_baseline(name, lookback=60).weights(env_at(changed, t))
     np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("name", sorted(set(BASELINES.names()) - {"oracle"}))
+def test_baselines_weight_only_tradable_assets_on_a_dynamic_universe(name: str) -> None:
+    from tests.envs.test_universe import dynamic_market
+
+    data = dynamic_market(300, listing=120, delisting=200)
+    result = backtest(name, data, env_kwargs={"window_bars": 10, "cost_rate": COST_RATE})
+    weights = result.weights.to_numpy()  # (S+1, A) at each close, cash first
+    closes = result.weights.index
+    life = pd.DataFrame(data.tradable, index=data.dates).loc[closes].to_numpy()  # (S+1, N)
+    # A weight at the close of an untradable bar is the forced sale's wait: at most one bar
+    # after the delisting, and never before a listing.
+    waited = np.r_[[np.zeros(3, bool)], ~life[:-1]] & ~life
+    assert (weights[:, 1:][waited] == 0).all()
+    assert (weights[:, 2][closes < data.dates[120]] == 0).all()
+    assert np.isfinite(result.equity).all()
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-9)
+    if name not in ("cash", "buy_and_hold"):
+        assert weights[closes >= data.dates[140], 2].max() > 0  # the listing is bought

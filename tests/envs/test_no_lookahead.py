@@ -12,12 +12,22 @@ from tradegym.envs.portfolio import PortfolioEnv
 from tradegym.features import compute_features
 
 
-def perturb_after(data: MarketData, t: int, seed: int) -> MarketData:
-    """Multiply every field of every row after ``t`` by an independent positive factor."""
+def perturb_after(data: MarketData, t: int, seed: int, *, universe: bool = False) -> MarketData:
+    """Multiply every field of every row after ``t`` by an independent positive factor.
+
+    With ``universe``, also redraw which assets are tradable after ``t`` (each bar and asset
+    a coin flip; the data's own mask up to ``t`` is kept), so listings and delistings move.
+    """
     rng = np.random.default_rng(seed)
     prices = np.array(data.prices)
     prices[t + 1 :] *= np.exp(rng.normal(0, 0.2, prices[t + 1 :].shape))
-    return MarketData.from_array(prices, data.dates, data.symbols, data.fields, name=data.name)
+    if not (universe or data.dynamic):
+        return MarketData.from_array(prices, data.dates, data.symbols, data.fields, name=data.name)
+    life = np.array(data.tradable)  # (T, N)
+    if universe:
+        life[t + 1 :] = rng.random(life[t + 1 :].shape) < 0.5
+    return MarketData(prices, data.dates, data.symbols, data.fields, data.name, data.meta,
+                      tradable=life, dynamic=True)
 
 
 @settings(max_examples=25, deadline=None)
@@ -64,3 +74,42 @@ def test_env_observations_and_rewards_up_to_t_ignore_later_prices(
         np.testing.assert_array_equal(obs_a["window"], obs_b["window"])
         np.testing.assert_array_equal(obs_a["weights"], obs_b["weights"])
         assert r_a == r_b
+
+
+@settings(max_examples=25, deadline=None)
+@given(t=st.integers(60, 118), seed=st.integers(0, 10_000),
+       execution=st.sampled_from(["next_open", "next_close", "close"]), discrete=st.booleans())
+def test_whether_an_asset_is_tradable_after_t_is_not_visible_at_t(
+    t: int, seed: int, execution: str, discrete: bool
+) -> None:
+    from tests.envs.test_universe import dynamic_market
+    from tradegym.envs.discrete import PortfolioDiscreteEnv
+
+    data = dynamic_market(120, seed % 5, listing=50 + seed % 40, delisting=70 + seed % 45)
+    rng = np.random.default_rng(seed)
+    actions = rng.integers(0, 6, 120) if discrete else rng.uniform(-1, 1, (120, 4)).astype(np.float32)
+    cls = PortfolioDiscreteEnv if discrete else PortfolioEnv
+
+    def trajectory(market: MarketData) -> tuple[list[tuple[int, dict, float]], list[np.ndarray]]:
+        env = cls(market, window_bars=10, execution=execution, start="first")
+        obs, _ = env.reset(seed=0)
+        out, targets = [(env.current_index, obs, 0.0)], []
+        for action in actions:
+            obs, r, terminated, truncated, info = env.step(action)
+            targets.append(info["target"])  # decided at index - 1 <= t: data up to t only
+            if info["index"] > t:  # this transition ends after t: its outcome may see later bars
+                break
+            out.append((info["index"], obs, r))
+            if terminated or truncated:
+                break
+        return out, targets
+
+    (base, targets_a), (moved, targets_b) = (
+        trajectory(data), trajectory(perturb_after(data, t, seed, universe=True)))
+    assert len(base) == len(moved) > 1
+    for (i, obs_a, r_a), (j, obs_b, r_b) in zip(base, moved, strict=True):
+        assert i == j <= t
+        for key in ("window", "weights", "mask"):
+            np.testing.assert_array_equal(obs_a[key], obs_b[key])
+        assert r_a == r_b
+    np.testing.assert_array_equal(targets_a, targets_b)  # the one decided at t included

@@ -137,3 +137,20 @@ def test_unknown_encoder_in_extractor_suggests_a_name() -> None:
 def test_features_dim_must_be_positive() -> None:
     with pytest.raises(ConfigError, match="features_dim must be an integer >= 1, got 0"):
         WindowExtractor(spaces.Dict({"window": WINDOW, "weights": WEIGHTS}), features_dim=0)
+
+
+def test_extractor_reads_the_mask_of_a_dynamic_universe() -> None:
+    from tests.envs.test_universe import dynamic_market
+
+    env = PortfolioEnv(dynamic_market(200, listing=70, delisting=120), window_bars=5)
+    extractor = WindowExtractor(env.observation_space, encoder="mlp", hidden_size=8)
+    assert extractor.extra_sizes == {"mask": 3}
+    obs = {key: torch.as_tensor(value)[None] for key, value in env.reset(seed=0)[0].items()}
+    flipped = dict(obs, mask=1.0 - obs["mask"])
+    assert not torch.equal(extractor(obs), extractor(flipped))  # the mask reaches the features
+    model = PPO("MultiInputPolicy", env, n_steps=64, batch_size=32, n_epochs=1, seed=0,
+                policy_kwargs=dict(features_extractor_class=WindowExtractor,
+                                   features_extractor_kwargs=dict(encoder="mlp", hidden_size=8)))
+    model.learn(320)
+    action, _ = model.predict(env.reset(seed=1)[0], deterministic=True)
+    assert action.shape == (4,) and np.isfinite(action).all()

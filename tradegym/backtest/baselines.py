@@ -35,7 +35,9 @@ start of the data, where a baseline falls back to equal weight until it has
 ``min_history`` returns). The schedule is part of the name or set by ``rebalance=``: an
 integer number of bars, ``"daily"``, ``"weekly"`` or ``"monthly"`` (calendar: the first
 decision bar whose week or month differs from the previous bar's). Every baseline
-trades on the first step of an episode.
+trades on the first step of an episode. On a dynamic universe (``MarketData.tradable``)
+every baseline weights only the assets tradable at the decision bar (the env's ``mask``),
+and estimates from the returns where they were all listed.
 
 The classes live by idea: :mod:`~tradegym.backtest.rules` (the :class:`Baseline` base, the
 schedule, and the rules that estimate nothing), :mod:`~tradegym.backtest.estimated` (the

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tradegym.backtest.rules import Scheduled, equal_weights
+from tradegym.backtest.rules import Scheduled, equal_weights, tradable_now
 from tradegym.errors import ConfigError
 
 
@@ -46,15 +46,32 @@ class Estimated(Scheduled):
         return close[1:] / close[:-1] - 1.0
 
     def weights(self, env: Any) -> np.ndarray:
-        """Estimated weights ``(A,)``; equal weight while history is shorter than ``min_history``."""
-        returns = self.trailing_returns(env)
+        """Estimated weights ``(A,)``; equal weight while history is shorter than ``min_history``.
+
+        On a dynamic universe only the assets tradable at the decision bar are estimated,
+        on the trailing returns where all of them were tradable (placeholder prices
+        outside a life would read as zero returns).
+        """
+        returns = self.trailing_returns(env)  # (L, N)
+        alive = tradable_now(env)
+        if alive is not None:
+            if not alive.any():
+                return equal_weights(env.n_slots, alive)  # all cash
+            t = env.current_index
+            life = env.data.tradable[t - len(returns) : t + 1][:, alive]  # (L+1, M)
+            rows = (life[1:] & life[:-1]).all(axis=1)  # (L,) both ends of the return listed
+            returns = returns[rows][:, alive]  # (L', M)
         if len(returns) < self.min_history:
-            return equal_weights(env.n_slots)
+            return equal_weights(env.n_slots, alive)
         risky = np.asarray(self.risky_weights(returns), dtype=np.float64)
         risky = np.where(np.isfinite(risky), np.maximum(risky, 0.0), 0.0)  # solver dust < 0
         total = risky.sum()
         if not total > 0:
-            return equal_weights(env.n_slots)
+            return equal_weights(env.n_slots, alive)
+        if alive is not None:
+            full = np.zeros(env.n_slots - 1)
+            full[alive] = risky
+            risky = full
         return np.concatenate([[0.0], risky / total])
 
     def risky_weights(self, returns: np.ndarray) -> np.ndarray:

@@ -78,15 +78,51 @@ class Baseline:
         return f"{type(self).__name__}()"
 
 
-def equal_weights(n_slots: int) -> np.ndarray:
-    """``(A,)`` weights: 0 in cash, ``1 / (A - 1)`` in each asset.
+def equal_weights(n_slots: int, tradable: np.ndarray | None = None) -> np.ndarray:
+    """``(A,)`` weights: 0 in cash, ``1 / (A - 1)`` in each asset (in each tradable one).
+
+    Args:
+        n_slots: ``A = N + 1``.
+        tradable: optional ``(N,)`` bool; weight goes only to these assets, all to cash
+            when there are none.
 
     >>> equal_weights(3).tolist()
     [0.0, 0.5, 0.5]
+    >>> equal_weights(4, np.array([True, False, True])).tolist()
+    [0.0, 0.5, 0.0, 0.5]
     """
+    if tradable is not None and not tradable.all():
+        return only_tradable(np.concatenate([[0.0], np.ones(n_slots - 1)]), tradable)
     weights = np.full(n_slots, 1.0 / (n_slots - 1))
     weights[0] = 0.0
     return weights
+
+
+def tradable_now(env: Any) -> np.ndarray | None:
+    """``(N,)`` bool: the assets tradable at the env's decision bar, or ``None`` on a static universe.
+
+    The same row the observation's ``mask`` key shows (data up to the decision bar only).
+    """
+    if not getattr(env, "dynamic", False):
+        return None
+    return np.asarray(env.data.tradable[env.current_index])
+
+
+def only_tradable(weights: np.ndarray, tradable: np.ndarray | None) -> np.ndarray:
+    """``(A,)`` weights with non-tradable assets at 0, renormalised (all cash when nothing is left).
+
+    What the env does to any target (:func:`tradegym.envs.kernel.mask_targets`), stated by
+    the baseline itself.
+    """
+    if tradable is None or tradable.all():
+        return weights
+    out = np.array(weights, dtype=np.float64)
+    out[1:][~tradable] = 0.0
+    total = out.sum()
+    if total > 0:
+        return out / total
+    out[0] = 1.0
+    return out
 
 
 def cash_weights(n_slots: int) -> np.ndarray:
@@ -112,8 +148,8 @@ class BuyAndHold(Baseline):
     name = "buy_and_hold"
 
     def target_weights(self, obs: Any, env: Any) -> np.ndarray | None:
-        """Equal weights ``(A,)`` at the episode's first step, then ``None`` (hold)."""
-        return equal_weights(env.n_slots) if env.steps == 0 else None
+        """Equal weights ``(A,)`` over tradable assets at the episode's first step, then ``None`` (hold)."""
+        return equal_weights(env.n_slots, tradable_now(env)) if env.steps == 0 else None
 
 
 class Scheduled(Baseline):
@@ -195,8 +231,8 @@ class EqualWeight(Scheduled):
             self.name = f"equal_weight_{self.rebalance}"
 
     def weights(self, env: Any) -> np.ndarray:
-        """Equal weights ``(A,)``, no cash."""
-        return equal_weights(env.n_slots)
+        """Equal weights ``(A,)`` over the assets tradable at the decision bar, no cash."""
+        return equal_weights(env.n_slots, tradable_now(env))
 
 
 
@@ -221,7 +257,8 @@ class RandomWeights(Scheduled):
         """Random ``(A,)`` weights, cash 0."""
         if env.steps == 0:
             self._rng = np.random.default_rng(self.seed)
-        return np.concatenate([[0.0], self._rng.dirichlet(np.ones(env.n_slots - 1))])
+        weights = np.concatenate([[0.0], self._rng.dirichlet(np.ones(env.n_slots - 1))])
+        return only_tradable(weights, tradable_now(env))
 
     def _options(self) -> dict[str, Any]:
         return {"rebalance": self.rebalance, "seed": self.seed}

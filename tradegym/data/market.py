@@ -53,6 +53,14 @@ class MarketData:
         fields: ``F`` field names, a subsequence of :data:`FIELDS`.
         name: a short label (source name) used in reports.
         meta: provenance (source, licence, adjustment) and source-specific extras.
+        tradable: bool array ``(T, N)``: True where the asset is inside its listed life (a
+            real or an honestly filled bar). Default all True. Outside it the prices are
+            placeholders (the first open before listing, the last close after delisting;
+            :mod:`tradegym.data.filling`) that no environment trades at.
+        dynamic: whether the universe changes: the loaded market had a bar that is not
+            tradable. Carried by every slice and selection, so all splits of one market
+            give environments the same observation space (with its ``mask`` key).
+            Default: ``not tradable.all()``.
     """
 
     prices: np.ndarray
@@ -61,10 +69,23 @@ class MarketData:
     fields: tuple[str, ...]
     name: str = "market"
     meta: Mapping[str, Any] = field(default_factory=dict)
+    tradable: np.ndarray = None  # type: ignore[assignment]  # None -> all True
+    dynamic: bool = None  # type: ignore[assignment]  # None -> not tradable.all()
 
     def __post_init__(self) -> None:
         # Shared by every split and env built on it: nobody may write into it.
         self.prices.flags.writeable = False
+        shape = self.prices.shape[:2]
+        if self.tradable is None:
+            mask = np.ones(shape, dtype=bool)
+        else:
+            mask = np.asarray(self.tradable, dtype=bool)
+            if mask.shape != shape:
+                raise DataError(f"tradable has shape {mask.shape}, expected (dates, symbols) = {shape}")
+        mask.flags.writeable = False
+        object.__setattr__(self, "tradable", mask)
+        if self.dynamic is None:
+            object.__setattr__(self, "dynamic", not bool(mask.all()))
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -79,6 +100,7 @@ class MarketData:
         meta: Mapping[str, Any] | None = None,
         fill: Fill = None,
         adjust: bool = True,
+        tradable: np.ndarray | None = None,
     ) -> MarketData:
         """Validate and build from an array ``(T, N, F)`` (or ``(T, N)`` for one field).
 
@@ -89,19 +111,25 @@ class MarketData:
             fields: ``F`` names from :data:`FIELDS` (aliases like ``"Adj Close"`` accepted).
             name: label for reports.
             meta: provenance, stored as given.
-            fill: ``None`` rejects missing values; ``"ffill"`` carries the last valid value
-                forward (leading gaps are still an error: nothing to carry).
+            fill: ``None`` rejects missing values; ``"ffill"`` fills a missing bar as a bar
+                with no trade (open = high = low = close = the previous close, volume 0;
+                :mod:`tradegym.data.filling`). Leading gaps are still an error (nothing to
+                carry); trailing gaps end the symbol's life (not tradable), never filled.
             adjust: when an ``adj_close`` field is present, scale open/high/low/close by the
                 daily factor ``adj_close / close`` (and volume by its inverse) and drop
                 ``adj_close``, so returns include splits and dividends and the overnight and
                 intraday moves stay consistent across a split. ``False`` keeps raw columns.
+            tradable: optional ``(T, N)`` bool life of each symbol; values outside it may be
+                NaN and are replaced by placeholders (see the class attributes).
 
         Raises:
             DataError: shapes disagree, unknown/duplicate fields or symbols, empty data,
                 bad dates, NaN/inf, non-positive prices or negative volume.
         """
-        values, index, names, columns = build_array(prices, dates, symbols, fields, fill=fill, adjust=adjust)
-        return cls(values, index, names, columns, name, dict(meta or {}))
+        values, index, names, columns, life = build_array(
+            prices, dates, symbols, fields, fill=fill, adjust=adjust, life=tradable,
+        )
+        return cls(values, index, names, columns, name, dict(meta or {}), tradable=life)
 
     @classmethod
     def from_wide(
@@ -146,8 +174,10 @@ class MarketData:
             frames: symbol -> frame. Column names may be any alias (``"Adj Close"``...).
             align: how differing calendars are reconciled, never silently:
                 ``"strict"`` raises if they differ; ``"intersection"`` keeps common dates;
-                ``"union+ffill"`` keeps all dates and carries prices forward (leading gaps
-                remain an error).
+                ``"union"`` keeps every date of every symbol: bars before a symbol's first
+                date or after its last are not tradable (a late listing, a delisting or
+                the end of its file), and gaps inside its life need ``fill="ffill"``;
+                ``"union+ffill"`` is ``"union"`` with ``fill="ffill"``.
             name: label for reports.
             meta: provenance, stored as given.
             fill: as :meth:`from_array`; ``align="union+ffill"`` implies ``"ffill"``.
@@ -157,12 +187,12 @@ class MarketData:
             DataError: no frames, differing field sets, misaligned calendars under
                 ``"strict"``, or anything :meth:`from_array` rejects.
         """
-        values, calendar, symbols, fields = stack_frames(frames, align, name)
+        values, calendar, symbols, fields, life = stack_frames(frames, align, name)
         if align == "union+ffill":
             fill = "ffill"
         return cls.from_array(
             values, calendar, symbols, fields,
-            name=name, meta=meta, fill=fill, adjust=adjust,
+            name=name, meta=meta, fill=fill, adjust=adjust, tradable=life,
         )
 
     # ------------------------------------------------------------------ views
@@ -202,6 +232,28 @@ class MarketData:
         """``(T, N)`` closes (split- and dividend-adjusted when the source gave an adjusted close)."""
         return self.field("close")
 
+    def life_events(self) -> list[tuple[pd.Timestamp, str, str]]:
+        """Listings and delistings inside the period: ``[(date, symbol, kind), ...]`` by date.
+
+        ``kind`` is ``"listed"`` (the first tradable bar after bars that were not) or
+        ``"delisted"`` (the last tradable bar before bars that are not: a delisting or the
+        end of the symbol's file). Empty for a static universe.
+
+        >>> import numpy as np
+        >>> life = np.array([[True, False], [True, True], [False, True]])
+        >>> data = MarketData.from_array(np.ones((3, 2)), ["2021-01-04", "2021-01-05", "2021-01-06"],
+        ...                              ["A", "B"], tradable=life)
+        >>> [(str(d.date()), s, k) for d, s, k in data.life_events()]
+        [('2021-01-05', 'B', 'listed'), ('2021-01-05', 'A', 'delisted')]
+        """
+        events = []
+        step = np.diff(self.tradable.astype(np.int8), axis=0)  # (T-1, N): +1 listed, -1 delisted
+        for t, n in zip(*np.nonzero(step), strict=True):
+            listed = step[t, n] > 0
+            row = t + 1 if listed else t
+            events.append((self.dates[row], self.symbols[n], "listed" if listed else "delisted"))
+        return sorted(events, key=lambda e: (e[0], e[2] == "delisted"))
+
     def to_frame(self) -> pd.DataFrame:
         """Long frame: index dates, columns ``(field, symbol)`` MultiIndex."""
         cols = pd.MultiIndex.from_product([self.fields, self.symbols], names=["field", "symbol"])
@@ -225,7 +277,7 @@ class MarketData:
             raise DataError(f"row range {start}:{stop} is empty or outside 0:{self.n_bars}")
         return MarketData(
             self.prices[start:stop], self.dates[start:stop], self.symbols, self.fields,
-            self.name, self.meta,
+            self.name, self.meta, tradable=self.tradable[start:stop], dynamic=self.dynamic,
         )
 
     def between(self, start: Any = None, end: Any = None) -> MarketData:
@@ -257,7 +309,8 @@ class MarketData:
                 )
             idx.append(self.symbols.index(sym))
         return MarketData(
-            self.prices[:, idx], self.dates, tuple(symbols), self.fields, self.name, self.meta
+            self.prices[:, idx], self.dates, tuple(symbols), self.fields, self.name, self.meta,
+            tradable=self.tradable[:, idx], dynamic=self.dynamic,
         )
 
     def split(
@@ -325,12 +378,18 @@ class MarketData:
         return folds
 
     def fingerprint(self) -> str:
-        """Stable SHA-256 of values, dates, symbols and fields (for run reproducibility)."""
+        """Stable SHA-256 of values, dates, symbols and fields (for run reproducibility).
+
+        A dynamic market's ``tradable`` mask is hashed too; a static one hashes as before
+        the mask existed, so fingerprints recorded by older runs still match.
+        """
         digest = hashlib.sha256()
         header = {"symbols": self.symbols, "fields": self.fields, "shape": self.prices.shape}
         digest.update(json.dumps(header, sort_keys=True).encode())
         digest.update(self.dates.asi8.astype("<i8").tobytes())
         digest.update(np.ascontiguousarray(self.prices, dtype="<f8").tobytes())
+        if self.dynamic:
+            digest.update(np.packbits(self.tradable).tobytes())
         return digest.hexdigest()
 
     def require_rows(self, rows: int, why: str) -> None:

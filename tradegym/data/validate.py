@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from tradegym.data.fields import FIELDS, canonical_field
+from tradegym.data.filling import hold_outside_life, honest_fill, reference_field
 from tradegym.errors import DataError, describe_more
 
-Align = Literal["strict", "intersection", "union+ffill"]
+Align = Literal["strict", "intersection", "union", "union+ffill"]
 Fill = Literal["ffill"] | None
 
 
@@ -29,13 +30,20 @@ def build_array(
     *,
     fill: Fill,
     adjust: bool,
-) -> tuple[np.ndarray, pd.DatetimeIndex, tuple[str, ...], tuple[str, ...]]:
+    life: np.ndarray | None = None,
+) -> tuple[np.ndarray, pd.DatetimeIndex, tuple[str, ...], tuple[str, ...], np.ndarray | None]:
     """Validate ``MarketData.from_array``'s arguments (documented there) into its parts.
 
+    ``life`` ``(T, N)`` bool marks each symbol's listed bars (``from_array``'s ``tradable``);
+    values outside it may be NaN and become placeholders (:mod:`tradegym.data.filling`).
+    Without it, ``fill="ffill"`` takes a symbol's life to end at its last price (trailing
+    gaps are a delisting, not filled) and to start at row 0 (leading gaps stay an error).
+
     Returns:
-        ``(values, dates, symbols, fields)``: float64 values ``(T, N, F)`` in :data:`FIELDS`
-        order (adjusted and without ``adj_close`` when ``adjust``), a ``DatetimeIndex``, and
-        the symbol and field names as tuples.
+        ``(values, dates, symbols, fields, tradable)``: float64 values ``(T, N, F)`` in
+        :data:`FIELDS` order (adjusted and without ``adj_close`` when ``adjust``), a
+        ``DatetimeIndex``, the symbol and field names as tuples, and the ``(T, N)`` bool
+        life (``None`` when every bar is tradable by construction).
 
     Raises:
         DataError: as ``MarketData.from_array``.
@@ -68,24 +76,53 @@ def build_array(
     values = values[:, :, perm]  # (T, N, F) in canonical field order
     names = [names[i] for i in perm]
     check_dates(index)
-    if fill == "ffill":
-        values = forward_fill(values)
-    elif fill is not None:
+    if fill not in (None, "ffill"):
         raise DataError(f"unknown fill policy {fill!r}; use None or 'ffill'")
+    life = listed_life(values, names, life, fill)
+    if fill == "ffill":
+        values = honest_fill(values, names)
+    if life is not None:
+        values = hold_outside_life(values, names, life)
     check_values(values, index, symbols, names, filled=fill == "ffill")
     if adjust and "adj_close" in names and "close" in names:
         values, names = apply_adjustment(values, names)
-    return values, index, symbols, tuple(names)
+    return values, index, symbols, tuple(names), life
+
+
+def listed_life(
+    values: np.ndarray, names: list[str], life: np.ndarray | None, fill: Fill
+) -> np.ndarray | None:
+    """The ``(T, N)`` life ``build_array`` uses: as given, or row 0 to the last price under ffill.
+
+    Raises:
+        DataError: ``life`` has the wrong shape or a symbol with no listed bar.
+    """
+    if life is not None:
+        life = np.asarray(life, dtype=bool)
+        if life.shape != values.shape[:2]:
+            raise DataError(
+                f"tradable has shape {life.shape}, expected (dates, symbols) = {values.shape[:2]}"
+            )
+        if not life.any(axis=0).all():
+            raise DataError(f"symbol column {int(np.flatnonzero(~life.any(axis=0))[0])} is never tradable")
+        return life.copy()
+    if fill != "ffill":
+        return None
+    ok = np.isfinite(values[:, :, reference_field(names)])  # (T, N)
+    last = ok.shape[0] - 1 - ok[::-1].argmax(axis=0)  # (N,); an all-NaN column is reported later
+    inferred = np.arange(ok.shape[0])[:, None] <= last  # (T, N)
+    return None if inferred.all() else inferred
 
 
 def stack_frames(
     frames: Mapping[str, pd.DataFrame], align: Align, name: str
-) -> tuple[np.ndarray, pd.DatetimeIndex, list[str], tuple[str, ...]]:
+) -> tuple[np.ndarray, pd.DatetimeIndex, list[str], tuple[str, ...], np.ndarray | None]:
     """Stack one frame per symbol onto one calendar: the alignment of ``MarketData.from_frames``.
 
     Returns:
-        ``(values (T, N, F), calendar, symbols, fields)``, not yet validated (missing values
-        from ``"intersection"``/``"union+ffill"`` reindexing stay NaN for ``build_array``).
+        ``(values (T, N, F), calendar, symbols, fields, life)``, not yet validated (missing
+        values from reindexing stay NaN for ``build_array``). ``life`` ``(T, N)`` bool is,
+        under ``"union"``/``"union+ffill"``, each symbol's first to last date; else ``None``.
 
     Raises:
         DataError: no frames, an empty frame, unknown columns, differing field sets,
@@ -121,7 +158,14 @@ def stack_frames(
         part = df.sort_index().reindex(calendar) if align != "strict" else df
         arrays.append(part[list(first_fields)].to_numpy(dtype=np.float64))
     values = np.stack(arrays, axis=1)  # (T, N, F)
-    return values, calendar, list(canon), first_fields
+    life = None
+    if align in ("union", "union+ffill"):
+        # datetime64 arrays compare across units (a file's dates may be s, the calendar ns).
+        stamps = calendar.to_numpy()[:, None]  # (T, 1)
+        first = np.array([df.index.min().to_datetime64() for df in canon.values()])  # (N,)
+        last = np.array([df.index.max().to_datetime64() for df in canon.values()])  # (N,)
+        life = (stamps >= first) & (stamps <= last)  # (T, N)
+    return values, calendar, list(canon), first_fields, life
 
 
 def require_datetime_index(frame: pd.DataFrame, where: str) -> None:
@@ -159,7 +203,8 @@ def check_values(
         bad = ~np.isfinite(col)
         problem = "NaN or inf"
         hint = (
-            "forward fill cannot fill before the first value: start the data later or drop the symbol"
+            "forward fill cannot fill before the first value: start the data later, drop the symbol, "
+            "or load one frame per symbol with align='union' so it lists late"
             if filled else "clean the source, drop the symbol, or pass fill='ffill'"
         )
         if not bad.any():
@@ -172,16 +217,6 @@ def check_values(
                 f"{fname} {problem} for {symbols[n]} on {index[t].date()} "
                 f"(value {float(col[t, n])!r}){describe_more(int(bad.sum()))}; {hint}"
             )
-
-
-def forward_fill(values: np.ndarray) -> np.ndarray:
-    """Carry the last finite value forward along ``T`` in ``(T, N, F)``; leading gaps stay NaN."""
-    # Carry the last finite value forward per (symbol, field); leading gaps stay NaN.
-    # Where nothing came before, the index stays 0 and row 0 is itself missing.
-    ok = np.isfinite(values)
-    idx = np.where(ok, np.arange(values.shape[0])[:, None, None], 0)  # (T, N, F)
-    np.maximum.accumulate(idx, axis=0, out=idx)
-    return np.take_along_axis(values, idx, axis=0)
 
 
 def apply_adjustment(values: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -199,7 +234,7 @@ def apply_adjustment(values: np.ndarray, names: list[str]) -> tuple[np.ndarray, 
 
 
 def align_calendars(indexes: Mapping[str, pd.DatetimeIndex], align: str) -> pd.DatetimeIndex:
-    """The common calendar under ``align`` (strict, intersection, union+ffill); raise if empty."""
+    """The common calendar under ``align`` (strict, intersection, union, union+ffill); raise if empty."""
     items = list(indexes.items())
     if align == "strict":
         first_sym, first = items[0]
@@ -221,12 +256,14 @@ def align_calendars(indexes: Mapping[str, pd.DatetimeIndex], align: str) -> pd.D
         cal = items[0][1]
         for _, idx in items[1:]:
             cal = cal.intersection(idx)
-    elif align == "union+ffill":
+    elif align in ("union", "union+ffill"):
         cal = items[0][1]
         for _, idx in items[1:]:
             cal = cal.union(idx)
     else:
-        raise DataError(f"unknown align {align!r}; use 'strict', 'intersection' or 'union+ffill'")
+        raise DataError(
+            f"unknown align {align!r}; use 'strict', 'intersection', 'union' or 'union+ffill'"
+        )
     cal = pd.DatetimeIndex(cal.unique()).sort_values()
     if len(cal) == 0:
         raise DataError("the symbols share no dates: the aligned calendar is empty")

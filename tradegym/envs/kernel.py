@@ -13,6 +13,12 @@ target ``a`` decided on data up to that close)::
     V_next = V * g_pre * (1 - c) * g_post
     w_next = a * R_post / g_post
 
+On a market whose universe changes (``MarketData.dynamic``), ``a`` is first passed through
+:func:`mask_targets` with the decision bar's ``tradable`` row: an asset not tradable at ``t``
+gets weight 0 whatever the action. Its prices outside its life are held (the last close after
+a delisting), so a position still open when it delists keeps its last close until the first
+decision bar where it is not tradable, which sells it at that price, with costs.
+
 The execution mode fixes the price ratios ``R_pre``, ``R_post`` (cash ratio 1):
 
 ==============  =====================  =====================
@@ -175,6 +181,47 @@ def _transition_into(value, weights, target, r_pre, r_post, cost_rate,
         cost[b] = pre_trade_value * cost_rate * moved
         new_value[b] = pre_trade_value * (1.0 - cost_rate * moved) * g_post
         g_pre_out[b] = g_pre
+
+
+@njit(cache=True, nogil=True)
+def _mask_into(target, tradable, out):  # pragma: no cover - compiled
+    """Zero the weights ``(B, A)`` of assets not tradable ``(B, N)``; renormalise the rest.
+
+    Cash takes everything when no weight is left. Rows with nothing removed are copied
+    unchanged, bit for bit.
+    """
+    for b in range(target.shape[0]):
+        removed = 0.0
+        for i in range(target.shape[1]):
+            x = target[b, i]
+            if i > 0 and not tradable[b, i - 1]:
+                removed += x
+                x = 0.0
+            out[b, i] = x
+        if removed > 0.0:
+            kept = 0.0
+            for i in range(target.shape[1]):
+                kept += out[b, i]
+            if kept > 0.0:
+                for i in range(target.shape[1]):
+                    out[b, i] /= kept
+            else:
+                out[b, 0] = 1.0
+
+
+def mask_targets(target: np.ndarray, tradable: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Target weights ``(B, A)`` with non-tradable assets at 0 and the rest renormalised.
+
+    Args:
+        target: ``(B, A)`` weights on the simplex, cash first.
+        tradable: ``(B, N)`` bool, the decision bar's :attr:`MarketData.tradable` rows.
+        out: ``(B, A)`` float64 written and returned (may be ``target`` itself).
+
+    Cash takes the whole value when every weight was on non-tradable assets.
+    """
+    result = np.empty_like(target, dtype=np.float64) if out is None else out
+    _mask_into(target, tradable, result)
+    return result
 
 
 @njit(cache=True, nogil=True)

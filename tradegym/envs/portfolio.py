@@ -48,7 +48,17 @@ class PortfolioEnv(gym.Env):
     ``window``   ``(W, N, K)``   ``[-10, 10]``     causal features of rows ``t-W+1..t``,
                                                    z-scored against their own past (float32)
     ``weights``  ``(A,)``        ``[0, 1]``        current weights, cash first, sum 1
+    ``mask``     ``(N,)``        ``{0, 1}``        only on a dynamic universe (``data.dynamic``):
+                                                   1 where the asset is tradable at ``t``
     ===========  ==============  ================  ============================================
+
+    ## Dynamic universe
+    Where ``data.tradable`` is False (before a listing, after a delisting or the end of a
+    symbol's file) the asset's window features are 0 and its target weight is 0 whatever
+    the action (the rest renormalised; cash takes all if nothing is left). Whether an asset
+    is tradable at ``t+1`` is not visible at ``t``: a position open at its last bar is sold
+    at the first decision bar where it is not tradable, at its last close (its prices are
+    held there), with costs. See :mod:`tradegym.envs.kernel`.
 
     ## Action Space
     ``Box(-1, 1, (A,))`` scores, cash first, mapped to long-only weights on the simplex by
@@ -153,6 +163,12 @@ class PortfolioEnv(gym.Env):
         self.action_mapping, self.temperature, self.dust_weight = action_mapping, temperature, dust_weight
         self.feature_set = compute_features(self.data, features, normalize=normalize)
         self._features = self.feature_set.values  # (T, N, K), read-only
+        self.dynamic = bool(self.data.dynamic)
+        if self.dynamic:  # features of bars outside a symbol's life are 0
+            masked = self._features * self.data.tradable[:, :, None]  # (T, N, K) float32
+            masked.flags.writeable = False
+            self._features = masked
+            self._mask = self.data.tradable.astype(np.float32)  # (T, N)
         self.first_index = self.feature_set.warmup_bars + self.window_bars - 1
         self.data.require_rows(
             self.first_index + 2,
@@ -168,10 +184,13 @@ class PortfolioEnv(gym.Env):
         n, k, a = self.data.n_assets, len(self.feature_set.names), self.data.n_assets + 1
         self.n_slots = a
         bound = np.inf if self.feature_set.normalize == "none" else CLIP
-        self.observation_space: spaces.Dict = spaces.Dict({
+        obs_spaces = {
             "window": spaces.Box(-bound, bound, (self.window_bars, n, k), np.float32),
             "weights": spaces.Box(0.0, 1.0, (a,), np.float32),
-        })
+        }
+        if self.dynamic:  # only then: static markets keep the observation space of older runs
+            obs_spaces["mask"] = spaces.Box(0.0, 1.0, (n,), np.float32)
+        self.observation_space: spaces.Dict = spaces.Dict(obs_spaces)
         self.action_space = spaces.Box(-1.0, 1.0, (a,), np.float32)
         self.current_index = self.first_index
         self._buffers = kernel.StepBuffers(1, a)
@@ -260,6 +279,8 @@ class PortfolioEnv(gym.Env):
             raise DataError(f"episode is over at the last bar {self._dates[t].date()}; call reset()")
         prev_value = self.value
         buf = self._buffers
+        if self.dynamic:
+            target = kernel.mask_targets(target, self.data.tradable[t : t + 1], buf.target)
         res = kernel.portfolio_step(
             self._value, self._weights, target, self.r_pre[t : t + 1], self.r_post[t : t + 1],
             self.cost_fn, buf,
@@ -351,7 +372,10 @@ class PortfolioEnv(gym.Env):
         t = self.current_index
         # A copy: users keep what they are given (Gymnasium's checker asserts it).
         window = self._features[t - self.window_bars + 1 : t + 1].copy()  # (W, N, K)
-        return {"window": window, "weights": self._weights[0].astype(np.float32)}
+        obs = {"window": window, "weights": self._weights[0].astype(np.float32)}
+        if self.dynamic:
+            obs["mask"] = self._mask[t].copy()  # (N,)
+        return obs
 
     def _cash(self) -> np.ndarray:
         w = np.zeros((1, self.data.n_assets + 1))  # (1, A): the kernel's batch of one

@@ -64,7 +64,8 @@ class PortfolioVectorEnv(VectorEnv):
     indexed ``np.take`` from the precomputed ``(T, N, K)`` features per step.
 
     ## Observation Space
-    ``Dict(window=Box(B, W, N, K), weights=Box(B, A))``: the single env's, batched. The
+    ``Dict(window=Box(B, W, N, K), weights=Box(B, A))`` (plus ``mask=Box(B, N)`` on a dynamic
+    universe, with the single env's masking of targets): the single env's, batched. The
     arrays are written into a ring of two preallocated buffers: what one call returns stays
     valid through the next call and is overwritten by the one after (stable-baselines3
     holds the previous observation while it steps, never longer). ``copy=True`` returns
@@ -129,7 +130,8 @@ class PortfolioVectorEnv(VectorEnv):
         self.action_space = batch_space(env.action_space, b)
         self.dates = np.array(list(env.data.dates), dtype=object)  # (T,) Timestamps, as info["date"]
         # C-contiguous sources: np.take copies any other source whole before gathering.
-        self._features = np.ascontiguousarray(env.feature_set.values)  # (T, N, K) float32
+        self._features = np.ascontiguousarray(env._features)  # (T, N, K) float32, masked if dynamic
+        self._tradable = np.ascontiguousarray(env.data.tradable)  # (T, N) bool
         self._r_pre_all = np.ascontiguousarray(env.r_pre)  # (T-1, A)
         self._r_post_all = np.ascontiguousarray(env.r_post)  # (T-1, A)
         self._offsets = np.arange(1 - env.window_bars, 1)  # (W,): rows t-W+1..t
@@ -225,6 +227,8 @@ class PortfolioVectorEnv(VectorEnv):
         np.take(self._r_pre_all, t, axis=0, out=self._r_pre, mode="clip")  # (B, A)
         np.take(self._r_post_all, t, axis=0, out=self._r_post, mode="clip")  # (B, A)
         target = self._map_actions(actions)  # (B, A)
+        if env.dynamic:  # the decision bar's tradable rows, as PortfolioEnv._advance
+            kernel.mask_targets(target, np.take(self._tradable, t, axis=0), target)  # (B, N) mask
         buf = self._buffers
         prev_value = self.value
         res = kernel.portfolio_step(prev_value, self._weights, target, self._r_pre, self._r_post,
@@ -372,6 +376,8 @@ class PortfolioVectorEnv(VectorEnv):
         # straight into `out`; the default mode="raise" buffers the whole result first.
         np.take(self._features, rows, axis=0, out=out["window"], mode="clip")  # (D, W, N, K)
         out["weights"][...] = weights  # (D, A) float64 -> float32
+        if "mask" in out:
+            np.take(self.env._mask, index, axis=0, out=out["mask"], mode="clip")  # (D, N)
         return out
 
     def _empty_obs(self, n: int) -> dict[str, np.ndarray]:
