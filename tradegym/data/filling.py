@@ -90,3 +90,18 @@ def hold_outside_life(values: np.ndarray, names: Sequence[str], life: np.ndarray
                 out[before, n, k] = start_price
                 out[after, n, k] = values[last, n, ref]
     return out
+
+
+def life_events(tradable: np.ndarray, dates: Sequence, symbols: Sequence[str]) -> list[tuple]:
+    """``[(date, symbol, "listed" | "delisted"), ...]`` from a ``(T, N)`` tradable mask, by date.
+
+    A listing is the first tradable bar after bars that were not; a delisting the last
+    tradable bar before bars that are not (see :meth:`MarketData.life_events`).
+    """
+    events = []
+    step = np.diff(tradable.astype(np.int8), axis=0)  # (T-1, N): +1 listed, -1 delisted
+    for t, n in zip(*np.nonzero(step), strict=True):
+        listed = step[t, n] > 0
+        row = t + 1 if listed else t
+        events.append((dates[row], symbols[n], "listed" if listed else "delisted"))
+    return sorted(events, key=lambda e: (e[0], e[2] == "delisted"))

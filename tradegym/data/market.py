@@ -129,7 +129,7 @@ class MarketData:
         values, index, names, columns, life = build_array(
             prices, dates, symbols, fields, fill=fill, adjust=adjust, life=tradable,
         )
-        return cls(values, index, names, columns, name, dict(meta or {}), tradable=life)
+        return cls(values, index, names, columns, name, dict(meta or {}), tradable=life)  # type: ignore[arg-type]
 
     @classmethod
     def from_wide(
@@ -233,11 +233,9 @@ class MarketData:
         return self.field("close")
 
     def life_events(self) -> list[tuple[pd.Timestamp, str, str]]:
-        """Listings and delistings inside the period: ``[(date, symbol, kind), ...]`` by date.
+        """Listings and delistings in the period: ``[(date, symbol, "listed" | "delisted")]``.
 
-        ``kind`` is ``"listed"`` (the first tradable bar after bars that were not) or
-        ``"delisted"`` (the last tradable bar before bars that are not: a delisting or the
-        end of the symbol's file). Empty for a static universe.
+        Listed: the first tradable bar; delisted: the last one (a delisting or the file's end).
 
         >>> import numpy as np
         >>> life = np.array([[True, False], [True, True], [False, True]])
@@ -246,13 +244,9 @@ class MarketData:
         >>> [(str(d.date()), s, k) for d, s, k in data.life_events()]
         [('2021-01-05', 'B', 'listed'), ('2021-01-05', 'A', 'delisted')]
         """
-        events = []
-        step = np.diff(self.tradable.astype(np.int8), axis=0)  # (T-1, N): +1 listed, -1 delisted
-        for t, n in zip(*np.nonzero(step), strict=True):
-            listed = step[t, n] > 0
-            row = t + 1 if listed else t
-            events.append((self.dates[row], self.symbols[n], "listed" if listed else "delisted"))
-        return sorted(events, key=lambda e: (e[0], e[2] == "delisted"))
+        from tradegym.data.filling import life_events
+
+        return life_events(self.tradable, self.dates, self.symbols)
 
     def to_frame(self) -> pd.DataFrame:
         """Long frame: index dates, columns ``(field, symbol)`` MultiIndex."""

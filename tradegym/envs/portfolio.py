@@ -1,4 +1,9 @@
-"""``PortfolioEnv``: a long-only portfolio over ``N`` assets and cash (``tradegym/Portfolio-v0``)."""
+"""``PortfolioEnv``: a long-only portfolio over ``N`` assets and cash (``tradegym/Portfolio-v0``).
+
+Size: one env, one file — its class docstring is the env's manual (observation, action,
+step timing, costs, rewards, the dynamic universe), and the step is already split between
+this class and the compiled kernel (``kernel.py``), which the vector env shares.
+"""
 
 from __future__ import annotations
 
@@ -184,7 +189,7 @@ class PortfolioEnv(gym.Env):
         n, k, a = self.data.n_assets, len(self.feature_set.names), self.data.n_assets + 1
         self.n_slots = a
         bound = np.inf if self.feature_set.normalize == "none" else CLIP
-        obs_spaces = {
+        obs_spaces: dict[str, spaces.Space[Any]] = {
             "window": spaces.Box(-bound, bound, (self.window_bars, n, k), np.float32),
             "weights": spaces.Box(0.0, 1.0, (a,), np.float32),
         }
