@@ -23,6 +23,10 @@ class CacheError(TradegymError):
     """A cache file that is missing, corrupt or not what it claims to be."""
 
 
+class DataWarning(UserWarning):
+    """Market data that loads but looks wrong (a broken bar, a stale run, a split-sized move)."""
+
+
 def describe_more(count: int) -> str:
     """Return the `` and N more`` suffix used when listing the first bad item.
 

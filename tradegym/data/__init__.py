@@ -68,6 +68,7 @@ def load(
     start: Any = None,
     end: Any = None,
     symbols: list[str] | None = None,
+    strict: bool = False,
     **kwargs: Any,
 ) -> MarketData:
     """Load a market by source name (or ``module:attr``), then restrict dates and symbols.
@@ -77,11 +78,15 @@ def load(
         start: optional first date (inclusive).
         end: optional last date (inclusive).
         symbols: optional subset of symbols, in the order wanted.
+        strict: suspicious data (see :mod:`tradegym.data.audit`) raises instead of warning.
         **kwargs: passed to the source function (``path=``, ``tickers=``, ``n_assets=``...).
 
     Raises:
         ConfigError: unknown source (with a suggestion).
         DataError: the source's data is invalid or the date/symbol filter leaves nothing.
+
+    Warns:
+        DataWarning: suspicious data, by kind; ``meta["checks"]`` counts every check's findings.
     """
     function = SOURCES.resolve(source)
     _check_arguments(source, function, kwargs)
@@ -90,7 +95,9 @@ def load(
         data = data.between(start, end)
     if symbols:
         data = data.select(symbols)
-    return data
+    from tradegym.data.audit import check_market  # after the filters: only what is used is judged
+
+    return check_market(data, strict=strict)
 
 
 def _check_arguments(source: str, function: Any, kwargs: Mapping[str, Any]) -> None:

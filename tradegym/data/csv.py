@@ -90,7 +90,7 @@ def load_csv(
         "path": str(root),
         "files": [f.name for f in files],
         "align": align,
-        "adjusted": adjust,
+        "adjusted": adjust and all({"adj_close", "close"} <= set(f.columns) for f in frames.values()),
     }
     return MarketData.from_frames(
         frames, align=align, fill=fill, adjust=adjust, name=name or _stem(root), meta=meta
