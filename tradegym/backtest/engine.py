@@ -50,6 +50,12 @@ class BacktestResult:
         periods_per_year: bars per year used to annualise ``metrics``.
         metrics: :func:`~tradegym.backtest.metrics.compute_metrics` of ``returns``.
         risk_free_rate: annual risk-free rate used by ``metrics`` (a fraction).
+        targets: ``(S, A)`` target weights each step traded to, indexed like ``returns``
+            (the step's end date); ``None`` in results built without them.
+        pre_trade: ``(S, A)`` weights drifted to the fill, just before each trade: the
+            trade of step ``s`` is ``targets[s] - pre_trade[s]``; ``None`` when unknown.
+        pre_trade_value: ``(S,)`` portfolio value at each fill before the trade and its
+            cost (currency); ``None`` when unknown.
     """
 
     name: str
@@ -64,6 +70,9 @@ class BacktestResult:
     periods_per_year: float = 252
     metrics: dict[str, float] = field(default_factory=dict)
     risk_free_rate: float = 0.0
+    targets: pd.DataFrame | None = None
+    pre_trade: pd.DataFrame | None = None
+    pre_trade_value: pd.Series | None = None
 
     def summary(self) -> str:
         """A few lines: policy, market, period, execution and cost, then every metric."""
@@ -162,6 +171,8 @@ def backtest(
     chooser: Any = getattr(policy, "target_weights", None)
     predictor = None if callable(chooser) else as_policy(policy)
     dates, values, weights = [info["date"]], [info["value"]], [info["weights"]]
+    targets: list[np.ndarray] = []
+    rows: list[int] = []  # decision row of each step
     turnover: list[float] = []
     costs: list[float] = []
     state: Any = None
@@ -176,6 +187,8 @@ def backtest(
             )
             obs, _, terminated, truncated, info = wrapped.step(action)
         dates.append(info["date"])
+        rows.append(int(info.get("index", 0)) - 1)
+        targets.append(info.get("target"))
         values.append(info["value"])
         weights.append(info["weights"])
         turnover.append(info["turnover"])
@@ -190,12 +203,15 @@ def backtest(
     costs_s = pd.Series(costs, index=index[1:], name="cost")
     metrics = compute_metrics(returns, periods_per_year=periods_per_year,
                               risk_free_rate=risk_free_rate, turnover=turnover_s, costs=costs_s)
+    columns = ["cash", *env.data.symbols]
+    weights_f = pd.DataFrame(np.vstack(weights), index=index, columns=columns)
+    known = bool(targets) and all(t is not None for t in targets)  # a user's env may not say
+    pre_trade, pre_value = _pre_trade(env, weights_f.to_numpy()[:-1], rows, values[:-1], index[1:])
     return BacktestResult(
         name=label,
         equity=equity,
         returns=returns,
-        weights=pd.DataFrame(np.vstack(weights), index=index,
-                             columns=["cash", *env.data.symbols]),
+        weights=weights_f,
         turnover=turnover_s,
         costs=costs_s,
         execution=env.execution,
@@ -204,7 +220,28 @@ def backtest(
         periods_per_year=periods_per_year,
         metrics=metrics,
         risk_free_rate=risk_free_rate,
+        targets=pd.DataFrame(np.vstack(targets), index=index[1:], columns=columns) if known else None,
+        pre_trade=None if pre_trade is None else pd.DataFrame(pre_trade, index=index[1:], columns=columns),
+        pre_trade_value=pre_value,
     )
+
+
+def _pre_trade(env: Any, weights: np.ndarray, rows: list[int], values: list[float], index: pd.Index
+               ) -> tuple[np.ndarray | None, pd.Series | None]:
+    """Weights ``(S, A)`` drifted to each fill and the value there, from the env's price ratios.
+
+    Computed once after the episode with the kernel's own drift (no cost per step); an env
+    without ``r_pre`` (a user's) gives ``(None, None)``.
+    """
+    r_pre = getattr(env, "r_pre", None)
+    if r_pre is None or not rows:
+        return None, None
+    from tradegym.envs.kernel import drifted_weights
+
+    ratios = np.asarray(r_pre)[rows]  # (S, A) close of t to the fill
+    growth = (weights * ratios).sum(axis=1)  # (S,) g_pre of the kernel
+    value = pd.Series(np.asarray(values) * growth, index=index, name="pre_trade_value")
+    return drifted_weights(np.ascontiguousarray(weights), np.ascontiguousarray(ratios)), value
 
 
 def _start_index(env: Any, start: Any) -> int:
