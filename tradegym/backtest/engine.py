@@ -203,10 +203,8 @@ def backtest(
     costs_s = pd.Series(costs, index=index[1:], name="cost")
     metrics = compute_metrics(returns, periods_per_year=periods_per_year,
                               risk_free_rate=risk_free_rate, turnover=turnover_s, costs=costs_s)
-    columns = ["cash", *env.data.symbols]
-    weights_f = pd.DataFrame(np.vstack(weights), index=index, columns=columns)
-    known = bool(targets) and all(t is not None for t in targets)  # a user's env may not say
-    pre_trade, pre_value = _pre_trade(env, weights_f.to_numpy()[:-1], rows, values[:-1], index[1:])
+    weights_f = pd.DataFrame(np.vstack(weights), index=index, columns=["cash", *env.data.symbols])
+    targets_f, pre_trade, pre_value = _trade_record(env, weights_f, targets, rows, values)
     return BacktestResult(
         name=label,
         equity=equity,
@@ -220,28 +218,34 @@ def backtest(
         periods_per_year=periods_per_year,
         metrics=metrics,
         risk_free_rate=risk_free_rate,
-        targets=pd.DataFrame(np.vstack(targets), index=index[1:], columns=columns) if known else None,
-        pre_trade=None if pre_trade is None else pd.DataFrame(pre_trade, index=index[1:], columns=columns),
+        targets=targets_f,
+        pre_trade=pre_trade,
         pre_trade_value=pre_value,
     )
 
 
-def _pre_trade(env: Any, weights: np.ndarray, rows: list[int], values: list[float], index: pd.Index
-               ) -> tuple[np.ndarray | None, pd.Series | None]:
-    """Weights ``(S, A)`` drifted to each fill and the value there, from the env's price ratios.
+def _trade_record(env: Any, weights: pd.DataFrame, targets: list[Any], rows: list[int],
+                  values: list[float]) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.Series | None]:
+    """Targets ``(S, A)``, weights drifted to each fill ``(S, A)`` and the value there ``(S,)``.
 
-    Computed once after the episode with the kernel's own drift (no cost per step); an env
-    without ``r_pre`` (a user's) gives ``(None, None)``.
+    The drift is computed once after the episode from the env's price ratios with the
+    kernel's own arithmetic (no cost per step). An env whose info has no ``target`` or that
+    has no ``r_pre`` (a user's) gives ``None`` for what it cannot say.
     """
+    index = weights.index[1:]  # each step's end date, as returns
+    known = bool(targets) and all(t is not None for t in targets)
+    targets_f = pd.DataFrame(np.vstack(targets), index=index, columns=weights.columns) if known else None
     r_pre = getattr(env, "r_pre", None)
     if r_pre is None or not rows:
-        return None, None
+        return targets_f, None, None
     from tradegym.envs.kernel import drifted_weights
 
-    ratios = np.asarray(r_pre)[rows]  # (S, A) close of t to the fill
-    growth = (weights * ratios).sum(axis=1)  # (S,) g_pre of the kernel
-    value = pd.Series(np.asarray(values) * growth, index=index, name="pre_trade_value")
-    return drifted_weights(np.ascontiguousarray(weights), np.ascontiguousarray(ratios)), value
+    before = np.ascontiguousarray(weights.to_numpy()[:-1])  # (S, A) at each decision close
+    ratios = np.ascontiguousarray(np.asarray(r_pre)[rows])  # (S, A) close of t to the fill
+    growth = (before * ratios).sum(axis=1)  # (S,) g_pre of the kernel
+    pre_value = pd.Series(np.asarray(values[:-1]) * growth, index=index, name="pre_trade_value")
+    drifted = pd.DataFrame(drifted_weights(before, ratios), index=index, columns=weights.columns)
+    return targets_f, drifted, pre_value
 
 
 def _start_index(env: Any, start: Any) -> int:
