@@ -78,11 +78,14 @@ def evaluate_run(
 
     model, cfg = load_trained(run_path, best=best)
     apply_runtime(cfg.train.torch_threads, "cpu", "train.")  # the run's threads, restored on return
-    env_kwargs, override_line = override_env(cfg.env.env_kwargs(), env_overrides or {})
     if data is None:
         market, _ = load_data(cfg)
     else:
         market = align_symbols(load_spec(data), run_symbols(run_path), data, map_symbols, echo)
+    run_kwargs = cfg.env.env_kwargs()
+    # The env's own default, spelled out so an override can say what it replaces.
+    run_kwargs.setdefault("execution", "next_open" if market.has("open") else "next_close")
+    env_kwargs, override_line = override_env(run_kwargs, env_overrides or {})
     history, start = period(market, split, cfg.data.train, cfg.data.val,
                             min_rows=cfg.env.window_bars + 2)
     label = label or f"{cfg.agent.algo}_{cfg.agent.extractor}"

@@ -29,7 +29,7 @@ def test_execution_and_cost_rate_override_a_runs_settings(run, tmp_path, capsys)
     assert main(["backtest", str(run), "--execution", "close", "--cost-rate", "0.002",
                  "--baselines", "cash", "--benchmark", "none", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "overrides: execution=close (run: default), cost_rate=0.002 (run: 0.001)" in printed
+    assert "overrides: execution=close (run: next_open), cost_rate=0.002 (run: 0.001)" in printed
     assert {(m["execution"], m["cost_rate"]) for m in metrics(out)} == {("close", 0.002)}
     # The run's own window is no override; given or not, the run's settings are used.
     same = tmp_path / "s"
