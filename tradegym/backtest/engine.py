@@ -171,7 +171,7 @@ def backtest(
     chooser: Any = getattr(policy, "target_weights", None)
     predictor = None if callable(chooser) else as_policy(policy)
     dates, values, weights = [info["date"]], [info["value"]], [info["weights"]]
-    targets: list[np.ndarray] = []
+    targets: list[Any] = []  # (A,) each, or None from an env that does not say
     rows: list[int] = []  # decision row of each step
     turnover: list[float] = []
     costs: list[float] = []

@@ -88,6 +88,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from tradegym.backtest.baselines import baseline_names
     from tradegym.backtest.compare import compare, period, resolve_policy
     from tradegym.data import load_spec
+    from tradegym.data.market import DEFAULT_SPLIT
 
     if args.target.endswith(".zip"):
         policy, name = _load_archive(args.target, args.trust, args.algo)
@@ -98,7 +99,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     env_kwargs = {"cost_rate": POLICY_COST_RATE if args.cost_rate is None else args.cost_rate,
                   "window_bars": window, "execution": args.execution}
     fractions = parse_fractions(args.split_fractions) if args.split_fractions else None
-    history, start = period(market, args.split, *(fractions or ()), min_rows=window + 2)
+    train, val = fractions or DEFAULT_SPLIT[:2]
+    history, start = period(market, args.split, train, val, min_rows=window + 2)
     cut = (f"train {fractions[0]:g} / val {fractions[1]:g} fractions" if fractions
            else "default train/val/test fractions")
     names = baseline_names(market) if baselines is None else baselines
