@@ -6,7 +6,7 @@ The agent and every baseline go through the same environment the agent trained i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ def evaluate_run(
     echo: Callable[[str], Any] = print,
     benchmark: str | None = "equal_weight",
     static: bool = False,
+    map_symbols: Mapping[str, str] | None = None,
+    env_overrides: Mapping[str, Any] | None = None,
 ) -> list[Any]:
     """Backtest a run's model on ``split`` next to ``baselines``; print and write the report.
 
@@ -46,8 +48,14 @@ def evaluate_run(
         out: report folder (default: ``RUN/backtest-<split>``).
         best: use ``best_model.zip`` (chosen on validation) when present, else ``model.zip``.
         label: the agent's row name (default ``<algo>_<extractor>``).
-        data: another market (a source spec) with the same number of assets, split with
-            the run's fractions, instead of the run's own.
+        data: another market (a source spec) with the run's symbols, split with the run's
+            fractions, instead of the run's own. The same symbols in another order are put
+            in the run's order (and a line says so): the model's weight ``i`` is for the
+            run's symbol ``i``.
+        map_symbols: ``{run symbol: data symbol}`` for ``data`` whose names differ (the
+            same company under another ticker); see :func:`align_symbols`.
+        env_overrides: env settings replacing the run's: ``execution`` and ``cost_rate``
+            (printed as ``overrides: ...``); ``window_bars`` only if equal to the run's.
         write_report: print the table and write charts and metrics (else only return them).
         echo: where report lines go.
         benchmark: the row the report tests the others against (a baseline name, added
@@ -59,7 +67,9 @@ def evaluate_run(
         ``[agent result, *baseline results]``.
 
     Raises:
-        ConfigError: not a run directory, unknown split, or a market of another width.
+        ConfigError: not a run directory, unknown split, a market whose symbols are not the
+            run's (naming the missing and the extra ones), or an override that cannot apply
+            (another window: the model's input shape is fixed).
         CacheError: the model file does not match the run's manifest.
     """
     from tradegym.backtest.baselines import BASELINES, baseline_names
@@ -71,12 +81,11 @@ def evaluate_run(
     if data is None:
         market, _ = load_data(cfg)
     else:
-        market = load_spec(data)
-        trained_on = len(RunDir.open(run_path).read_json("data.json")["symbols"])
-        if market.n_assets != trained_on:
-            raise ConfigError(
-                f"{run_path} was trained on {trained_on} assets; {data} has {market.n_assets}"
-            )
+        market = align_symbols(load_spec(data), run_symbols(run_path), data, map_symbols, echo)
+    run_kwargs = cfg.env.env_kwargs()
+    # The env's own default, spelled out so an override can say what it replaces.
+    run_kwargs.setdefault("execution", "next_open" if market.has("open") else "next_close")
+    env_kwargs, override_line = override_env(run_kwargs, env_overrides or {})
     history, start = period(market, split, cfg.data.train, cfg.data.val,
                             min_rows=cfg.env.window_bars + 2)
     label = label or f"{cfg.agent.algo}_{cfg.agent.extractor}"
@@ -85,17 +94,115 @@ def evaluate_run(
     if write_report and benchmark in BASELINES and benchmark not in baselines:
         baselines = [*baselines, benchmark]
     results = compare([(Predictor(model), label)], history, start=start, baselines=baselines,
-                      env_kwargs=cfg.env.env_kwargs(), env_id=cfg.env.id)
+                      env_kwargs=env_kwargs, env_id=cfg.env.id)
     if write_report:
         from tradegym.backtest.report import report
 
         echo(f"{split} split of {market.describe()}")
+        if override_line:
+            echo(override_line)
         report(results, out or Path(run_path) / f"backtest-{split}", echo,
                title=f"Backtest of {label} ({Path(run_path).name}) on the {split} split",
                benchmark=benchmark, market=history, static=static,
-               provenance=run_provenance(run_path, cfg, split, best, data),
+               provenance={**run_provenance(run_path, cfg, split, best, data),
+                           **({"overrides": override_line[len("overrides: "):]} if override_line else {})},
                in_sample=split != "test")
     return results
+
+
+OVERRIDABLE = ("execution", "cost_rate")
+"""Env settings a backtest of a run may change: they act on the fills, not the model's input."""
+
+
+def override_env(run_kwargs: Mapping[str, Any], overrides: Mapping[str, Any]
+                 ) -> tuple[dict[str, Any], str]:
+    """The run's env keyword arguments with ``overrides`` applied, and the header line saying so.
+
+    ``None`` values are "not given". ``window_bars`` equal to the run's is no override.
+
+    Returns:
+        ``(env_kwargs, "overrides: execution=close (run: next_open), ...")``; the line is
+        empty when nothing changes.
+
+    Raises:
+        ConfigError: another ``window_bars`` (the model's input is ``(W, N, K)`` with the
+            run's ``W``), or a key that is not an overridable env setting.
+    """
+    kwargs, changed = dict(run_kwargs), []
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        run_value = run_kwargs.get(key)
+        if key == "window_bars":
+            if int(value) != int(run_kwargs.get("window_bars", 30)):
+                raise ConfigError(
+                    f"--window {value}: this run's model reads windows of {run_value} bars (its "
+                    f"input shape (W, N, K) is fixed at training), so it cannot run on {value}; "
+                    "drop --window, or train a run with env.window_bars=" + str(value))
+            continue
+        if key not in OVERRIDABLE:
+            raise ConfigError(f"cannot override the run's {key!r}; only {list(OVERRIDABLE)} (and "
+                              "window_bars equal to the run's)")
+        if value != run_value:
+            kwargs[key] = value
+            shown = "default" if run_value is None else run_value
+            changed.append(f"{key}={value} (run: {shown})")
+    return kwargs, ("overrides: " + ", ".join(changed)) if changed else ""
+
+
+def run_symbols(run_path: str | Path) -> list[str]:
+    """The symbols a run trained on, in the order of its model's weights (from ``data.json``).
+
+    Raises:
+        ConfigError: the run recorded no symbols.
+    """
+    run = RunDir.open(run_path)
+    recorded = run.read_json("data.json") if run.file("data.json").is_file() else {}
+    if not recorded.get("symbols"):
+        raise ConfigError(f"{run.path} records no symbols (no data.json with 'symbols'); it cannot "
+                          "be matched to other data; backtest it on its own data (drop --data)")
+    return [str(s) for s in recorded["symbols"]]
+
+
+def align_symbols(market: Any, symbols: Sequence[str], spec: str,
+                  mapping: Mapping[str, str] | None = None,
+                  echo: Callable[[str], Any] = print) -> Any:
+    """``market`` with its assets in the order of ``symbols`` (a run's), or a refusal.
+
+    A model's output slot ``i`` is a weight for the run's symbol ``i``: data with the same
+    symbols in another order is reordered (and a line says so); other symbols are refused.
+
+    Args:
+        market: the :class:`~tradegym.data.market.MarketData` to apply the run to.
+        symbols: the run's symbols, in order.
+        spec: the data spec, for messages.
+        mapping: ``{run symbol: data symbol}`` for names that differ; the result keeps the
+            data's names.
+        echo: where the reorder and mapping lines go.
+
+    Raises:
+        ConfigError: symbols missing from the data or extra in it (naming both), or a
+            mapping naming a symbol the run does not have.
+    """
+    mapping = dict(mapping or {})
+    unknown = sorted(set(mapping) - set(symbols))
+    if unknown:
+        raise ConfigError(f"--map-symbols names {unknown}, which the run was not trained on; its "
+                          f"symbols are {list(symbols)} (write RUN_SYMBOL=DATA_SYMBOL)")
+    wanted = [mapping.get(s, s) for s in symbols]
+    missing = [s for s in wanted if s not in market.symbols]
+    extra = [s for s in market.symbols if s not in wanted]
+    if missing or extra:
+        raise ConfigError(
+            f"the run was trained on {len(symbols)} assets ({', '.join(symbols)}), one weight "
+            f"each; {spec} does not have them: missing {missing}, extra {extra}. Load data with "
+            "exactly those symbols, or map renamed ones with --map-symbols RUN_SYMBOL=DATA_SYMBOL,...")
+    if mapping:
+        echo("mapped symbols: " + ", ".join(f"{k}->{v}" for k, v in mapping.items() if k != v))
+    if list(market.symbols) == wanted:
+        return market
+    echo(f"reordered {spec}'s symbols to the run's order")
+    return market.select(wanted)
 
 
 def run_provenance(run_path: str | Path, cfg: Any, split: str, best: bool, data: str | None

@@ -40,8 +40,9 @@ def written(tmp_path_factory):
 def test_report_writes_charts_metrics_and_html(written) -> None:
     out, paths, lines, _ = written
     names = sorted(p.name for p in paths)
-    assert names == ["equity.png", "evidence.json", "metrics.csv", "metrics.json", "report.html",
-                     "report_static.html", "rolling_sharpe.png", "weights_my_policy.png"]
+    assert names == ["equity.csv", "equity.png", "evidence.json", "metrics.csv", "metrics.json",
+                     "report.html", "report_static.html", "returns.csv", "rolling_sharpe.png",
+                     "trades.csv", "weights.csv", "weights_my_policy.png"]
     assert paths[-1].name == "report.html"
     assert lines[-1] == f"report: {(out / 'report.html').resolve().as_uri()}"
     assert any("Per fold" in line for line in lines)  # extra tables are printed too
@@ -93,7 +94,8 @@ def test_report_without_the_benchmark_says_so(tmp_path) -> None:
     paths = report(results, tmp_path, lines.append)
     assert any("no equal_weight row to measure against" in line and "--benchmark" in line for line in lines)
     assert "evidence.json" not in {p.name for p in paths}
-    assert {p.name for p in paths} == {"metrics.csv", "metrics.json", "report.html"}  # no PNGs unless static
+    assert {p.name for p in paths} == {"metrics.csv", "metrics.json", "report.html", "equity.csv",
+                                       "returns.csv", "weights.csv", "trades.csv"}  # no PNGs unless static
     assert "Sharpe 95% CI" not in next(line for line in lines if line.startswith("policy"))
 
 

@@ -63,7 +63,8 @@ def test_report_is_one_file_with_plotly_inlined_once(written) -> None:
     from plotly.offline import get_plotlyjs
 
     out, paths, lines, _ = written
-    assert [p.name for p in paths] == ["metrics.csv", "metrics.json", "evidence.json", "report.html"]
+    assert [p.name for p in paths] == ["metrics.csv", "metrics.json", "evidence.json", "equity.csv",
+                                       "returns.csv", "weights.csv", "trades.csv", "report.html"]
     text = (out / "report.html").read_text()
     assert text.count(get_plotlyjs()[:200]) == 1  # the library once, not per chart
     assert "<script src=" not in text and "<link" not in text  # nothing fetched

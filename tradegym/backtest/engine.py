@@ -50,6 +50,12 @@ class BacktestResult:
         periods_per_year: bars per year used to annualise ``metrics``.
         metrics: :func:`~tradegym.backtest.metrics.compute_metrics` of ``returns``.
         risk_free_rate: annual risk-free rate used by ``metrics`` (a fraction).
+        targets: ``(S, A)`` target weights each step traded to, indexed like ``returns``
+            (the step's end date); ``None`` in results built without them.
+        pre_trade: ``(S, A)`` weights drifted to the fill, just before each trade: the
+            trade of step ``s`` is ``targets[s] - pre_trade[s]``; ``None`` when unknown.
+        pre_trade_value: ``(S,)`` portfolio value at each fill before the trade and its
+            cost (currency); ``None`` when unknown.
     """
 
     name: str
@@ -64,6 +70,9 @@ class BacktestResult:
     periods_per_year: float = 252
     metrics: dict[str, float] = field(default_factory=dict)
     risk_free_rate: float = 0.0
+    targets: pd.DataFrame | None = None
+    pre_trade: pd.DataFrame | None = None
+    pre_trade_value: pd.Series | None = None
 
     def summary(self) -> str:
         """A few lines: policy, market, period, execution and cost, then every metric."""
@@ -162,6 +171,8 @@ def backtest(
     chooser: Any = getattr(policy, "target_weights", None)
     predictor = None if callable(chooser) else as_policy(policy)
     dates, values, weights = [info["date"]], [info["value"]], [info["weights"]]
+    targets: list[Any] = []  # (A,) each, or None from an env that does not say
+    rows: list[int] = []  # decision row of each step
     turnover: list[float] = []
     costs: list[float] = []
     state: Any = None
@@ -176,6 +187,8 @@ def backtest(
             )
             obs, _, terminated, truncated, info = wrapped.step(action)
         dates.append(info["date"])
+        rows.append(int(info.get("index", 0)) - 1)
+        targets.append(info.get("target"))
         values.append(info["value"])
         weights.append(info["weights"])
         turnover.append(info["turnover"])
@@ -190,12 +203,13 @@ def backtest(
     costs_s = pd.Series(costs, index=index[1:], name="cost")
     metrics = compute_metrics(returns, periods_per_year=periods_per_year,
                               risk_free_rate=risk_free_rate, turnover=turnover_s, costs=costs_s)
+    weights_f = pd.DataFrame(np.vstack(weights), index=index, columns=["cash", *env.data.symbols])
+    targets_f, pre_trade, pre_value = _trade_record(env, weights_f, targets, rows, values)
     return BacktestResult(
         name=label,
         equity=equity,
         returns=returns,
-        weights=pd.DataFrame(np.vstack(weights), index=index,
-                             columns=["cash", *env.data.symbols]),
+        weights=weights_f,
         turnover=turnover_s,
         costs=costs_s,
         execution=env.execution,
@@ -204,7 +218,34 @@ def backtest(
         periods_per_year=periods_per_year,
         metrics=metrics,
         risk_free_rate=risk_free_rate,
+        targets=targets_f,
+        pre_trade=pre_trade,
+        pre_trade_value=pre_value,
     )
+
+
+def _trade_record(env: Any, weights: pd.DataFrame, targets: list[Any], rows: list[int],
+                  values: list[float]) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.Series | None]:
+    """Targets ``(S, A)``, weights drifted to each fill ``(S, A)`` and the value there ``(S,)``.
+
+    The drift is computed once after the episode from the env's price ratios with the
+    kernel's own arithmetic (no cost per step). An env whose info has no ``target`` or that
+    has no ``r_pre`` (a user's) gives ``None`` for what it cannot say.
+    """
+    index = weights.index[1:]  # each step's end date, as returns
+    known = bool(targets) and all(t is not None for t in targets)
+    targets_f = pd.DataFrame(np.vstack(targets), index=index, columns=weights.columns) if known else None
+    r_pre = getattr(env, "r_pre", None)
+    if r_pre is None or not rows:
+        return targets_f, None, None
+    from tradegym.envs.kernel import drifted_weights
+
+    before = np.ascontiguousarray(weights.to_numpy()[:-1])  # (S, A) at each decision close
+    ratios = np.ascontiguousarray(np.asarray(r_pre)[rows])  # (S, A) close of t to the fill
+    growth = (before * ratios).sum(axis=1)  # (S,) g_pre of the kernel
+    pre_value = pd.Series(np.asarray(values[:-1]) * growth, index=index, name="pre_trade_value")
+    drifted = pd.DataFrame(drifted_weights(before, ratios), index=index, columns=weights.columns)
+    return targets_f, drifted, pre_value
 
 
 def _start_index(env: Any, start: Any) -> int:

@@ -181,8 +181,10 @@ def report(
     """Print the comparison table; write metric files and a self-contained HTML report.
 
     Writes into ``out_dir``: ``metrics.csv``, ``metrics.json``, ``evidence.json`` (with a
-    benchmark) and ``report.html``, an interactive tear sheet (plotly charts, plotly.js
-    inlined once, about 5 MB; :mod:`tradegym.backtest.tearsheet`) that opens offline. With
+    benchmark), the per-bar ``equity.csv``, ``returns.csv``, ``weights.csv`` and
+    ``trades.csv`` (:mod:`tradegym.backtest.exports`) and ``report.html``, an interactive
+    tear sheet (plotly charts, plotly.js inlined once, about 5 MB;
+    :mod:`tradegym.backtest.tearsheet`) that opens offline. With
     ``static=True`` also ``equity.png`` (equity and drawdowns), ``rolling_sharpe.png``,
     ``weights_<name>.png`` (each policy under test; every non-trivial baseline when there
     is none) and ``report_static.html`` (those PNGs embedded), for papers. All writes are
@@ -255,7 +257,9 @@ def report(
     methods = EVIDENCE_METHODS if evidence is not None else {}
     paths = _write_static(results, out, title, setup, policies, evidence, verdicts, tables,
                           rolling_window) if static else []
-    paths = [*paths, *write_metrics(rows, out, evidence)]
+    from tradegym.backtest.exports import write_exports
+
+    paths = [*paths, *write_metrics(rows, out, evidence), *write_exports(rows, out)]
     from tradegym.backtest.tearsheet import Context, write_tearsheet
 
     ctx = Context(rows, policies, evidence, verdicts, methods, benchmark,

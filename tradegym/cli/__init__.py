@@ -6,6 +6,7 @@
                   [--cost-rate 0.001] [--window 30] [--timesteps N] [--config ppo_lstm]
     tradegym train --config ppo_lstm [--set train.total_timesteps=50000 ...] | --resume RUN_DIR
     tradegym backtest RUN_DIR_OR_POLICY [--split test] [--data SPEC] [--baselines default|a,b|none]
+    tradegym predict RUN_DIR --data SPEC [--as-of DATE] [--weights CURRENT.csv] [--out DIR]
     tradegym walkforward --config ppo_lstm [--folds 3] [--seeds 2] [--set KEY=VALUE ...]
     tradegym sweep --config SWEEP [--set KEY=VALUE ...] [--out DIR] [--address auto|ray://HOST:10001]
     tradegym configs
@@ -15,7 +16,7 @@
     tradegym autoencoder train|evaluate ...   (see tradegym.cli.autoencoder)
     tradegym gan train|sample|evaluate|select ...   (see tradegym.cli.gan)
 
-One module per command group (``demo``, ``train``, ``backtest``, ``sweep``, ``data``,
+One module per command group (``demo``, ``train``, ``backtest``, ``predict``, ``sweep``, ``data``,
 ``forecast``, ``autoencoder``, ``gan``); the arguments and exit codes they share are in
 :mod:`tradegym.cli.common`. The CLI only parses and prints: the work is done by the layers
 below, imported inside the command functions, so ``tradegym --help`` loads no torch.
@@ -30,7 +31,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from tradegym.cli import autoencoder, backtest, common, data, demo, forecast, gan, sweep, train
+from tradegym.cli import autoencoder, backtest, common, data, demo, forecast, gan, predict, sweep, train
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_demo_parser(commands)
     train.add_train_parser(commands)
     backtest.add_backtest_parser(commands)
+    predict.add_predict_parser(commands)
     train.add_walkforward_parser(commands)
     sweep.add_sweep_parser(commands)
     train.add_configs_parser(commands)

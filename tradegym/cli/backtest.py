@@ -3,7 +3,14 @@
 ::
 
     tradegym backtest RUN_DIR_OR_POLICY [--split test] [--data SPEC] [--baselines default|a,b|none]
-        [--benchmark BASELINE|SERIES_SPEC] [--static]
+        [--benchmark BASELINE|SERIES_SPEC] [--static] [--execution X] [--cost-rate R]
+        [--window W] [--split-fractions TRAIN,VAL] [--map-symbols RUN=DATA,...]
+
+On a run directory the run's env settings are the defaults: ``--execution`` and
+``--cost-rate`` override them (the header says ``overrides: ...``), ``--window`` other than
+the run's is refused (the model's input shape is fixed), and so is ``--split-fractions`` (a
+run is tested on its own split, the one it never trained on). For a baseline or a policy
+the defaults are 10 bps, 30 bars and the 70/15/15 split.
 """
 
 from __future__ import annotations
@@ -14,33 +21,88 @@ from typing import Any
 
 from tradegym.cli.common import add_benchmark, baseline_list, benchmark_name
 
+POLICY_COST_RATE = 0.001
+"""``--cost-rate`` of a baseline or policy when not given (10 bps)."""
+POLICY_WINDOW = 30
+"""``--window`` of a baseline or policy when not given."""
+
+
+def parse_symbol_map(text: str | None) -> dict[str, str]:
+    """``"OLD=NEW,A=B"`` -> ``{"OLD": "NEW", "A": "B"}`` (run symbol = data symbol).
+
+    >>> parse_symbol_map("AAA=XXX, BBB=YYY")
+    {'AAA': 'XXX', 'BBB': 'YYY'}
+
+    Raises:
+        ConfigError: an entry that is not ``RUN_SYMBOL=DATA_SYMBOL``, or a symbol mapped twice.
+    """
+    from tradegym.errors import ConfigError
+
+    mapping: dict[str, str] = {}
+    for entry in (text or "").split(","):
+        if not entry.strip():
+            continue
+        old, sep, new = (part.strip() for part in entry.partition("="))
+        if not sep or not old or not new:
+            raise ConfigError(f"--map-symbols entry {entry.strip()!r} is not RUN_SYMBOL=DATA_SYMBOL; "
+                              "write e.g. --map-symbols FB=META,GOOG=GOOGL")
+        if old in mapping:
+            raise ConfigError(f"--map-symbols maps {old} twice; give each run symbol once")
+        mapping[old] = new
+    return mapping
+
+
+def parse_fractions(text: str) -> tuple[float, float]:
+    """``"0.6,0.2"`` -> ``(0.6, 0.2)``: the train and validation fractions (test is the rest).
+
+    Raises:
+        ConfigError: not two numbers, or not ``0 < train``, ``0 < val``, ``train + val < 1``.
+    """
+    from tradegym.errors import ConfigError
+
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        train, val = (float(p) for p in parts)
+    except ValueError:
+        raise ConfigError(f"--split-fractions {text!r} must be two numbers TRAIN,VAL such as "
+                          "0.6,0.2 (the test part is the rest)") from None
+    if not (train > 0 and val > 0 and train + val < 1):
+        raise ConfigError(f"--split-fractions {text!r}: need train > 0, val > 0 and train + val < 1 "
+                          "so the test part is not empty; e.g. 0.6,0.2")
+    return train, val
+
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     target = Path(args.target)
     baselines = baseline_list(args.baselines)
     benchmark = benchmark_name(args.benchmark, series=True)
     if (target / "run.json").is_file():
-        from agents.evaluate import evaluate_run
+        return _backtest_run(args, target, baselines, benchmark)
+    from tradegym.errors import ConfigError
 
-        evaluate_run(target, split=args.split, baselines=baselines, out=args.out,
-                     best=not args.final, data=args.data, benchmark=benchmark, static=args.static)
-        return 0
     if target.is_dir():
-        from tradegym.errors import ConfigError
-
         raise ConfigError(f"{target} is not a tradegym run directory (no run.json)")
+    if args.map_symbols:
+        raise ConfigError("--map-symbols matches data to a run's symbols; a baseline or a policy "
+                          "takes the data's symbols as they are: drop --map-symbols")
     from tradegym.backtest.baselines import baseline_names
     from tradegym.backtest.compare import compare, period, resolve_policy
     from tradegym.data import load_spec
+    from tradegym.data.market import DEFAULT_SPLIT
 
     if args.target.endswith(".zip"):
         policy, name = _load_archive(args.target, args.trust, args.algo)
     else:
         policy, name = resolve_policy(args.target)
     market = load_spec(args.data or "sp500_stocks")
-    env_kwargs = {"cost_rate": args.cost_rate, "window_bars": args.window,
-                  "execution": args.execution}
-    history, start = period(market, args.split, min_rows=args.window + 2)  # the default split
+    window = POLICY_WINDOW if args.window is None else args.window
+    env_kwargs = {"cost_rate": POLICY_COST_RATE if args.cost_rate is None else args.cost_rate,
+                  "window_bars": window, "execution": args.execution}
+    fractions = parse_fractions(args.split_fractions) if args.split_fractions else None
+    train, val = fractions or DEFAULT_SPLIT[:2]
+    history, start = period(market, args.split, train, val, min_rows=window + 2)
+    cut = (f"train {fractions[0]:g} / val {fractions[1]:g} fractions" if fractions
+           else "default train/val/test fractions")
     names = baseline_names(market) if baselines is None else baselines
     names = [b for b in names if b != name]
     out = args.out or Path("results") / f"backtest-{name}-{args.split}"
@@ -49,7 +111,29 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             out=out, title=f"Backtest of {name} on the {args.split} split of {market.name}",
             benchmark=benchmark, static=args.static,
             provenance={"data spec": args.data or "sp500_stocks", "policy": args.target,
-                        "split": f"{args.split} (default train/val/test fractions)"})
+                        "split": f"{args.split} ({cut})"})
+    return 0
+
+
+def _backtest_run(args: argparse.Namespace, target: Path, baselines: list[str] | None,
+                  benchmark: str | None) -> int:
+    """A run directory: its own split; ``--execution``/``--cost-rate`` override, the rest is refused."""
+    from tradegym.errors import ConfigError
+
+    if args.split_fractions:
+        raise ConfigError(
+            f"--split-fractions: {target} is backtested on its own train/val/test cut (its config's "
+            "data.train and data.val), so the test split is one it never trained or was selected "
+            "on; drop --split-fractions (or use --split all / val / train)")
+    if args.map_symbols and not args.data:
+        raise ConfigError("--map-symbols needs --data: the run's own data has the run's symbols")
+    from agents.evaluate import evaluate_run
+
+    evaluate_run(target, split=args.split, baselines=baselines, out=args.out,
+                 best=not args.final, data=args.data, benchmark=benchmark, static=args.static,
+                 map_symbols=parse_symbol_map(args.map_symbols),
+                 env_overrides={"execution": args.execution, "cost_rate": args.cost_rate,
+                                "window_bars": args.window})
     return 0
 
 
@@ -98,11 +182,21 @@ def add_backtest_parser(commands: Any) -> None:
                     help="report folder (default: RUN/backtest-SPLIT or results/backtest-NAME-SPLIT)")
     bt.add_argument("--final", action="store_true",
                     help="use the final model instead of the best on validation")
-    bt.add_argument("--cost-rate", type=float, default=0.001,
-                    help="for a policy: cost per unit turnover (default: %(default)s = 10 bps)")
-    bt.add_argument("--window", type=int, default=30, help="for a policy: window bars (default: 30)")
+    bt.add_argument("--cost-rate", type=float, default=None,
+                    help="cost per unit turnover, a fraction (default: the run's; 0.001 = 10 bps "
+                         "for a policy); on a run it overrides the run's, said in the header")
+    bt.add_argument("--window", type=int, default=None,
+                    help="window bars (default: the run's; 30 for a policy); a run refuses another "
+                         "window than its own: its model's input shape is fixed")
     bt.add_argument("--execution", default=None, choices=["next_open", "next_close", "close"],
-                    help="for a policy: fill timing (default: next_open if the data has opens)")
+                    help="fill timing (default: the run's; for a policy next_open if the data has "
+                         "opens); on a run it overrides the run's, said in the header")
+    bt.add_argument("--split-fractions", default=None, metavar="TRAIN,VAL",
+                    help="for a baseline or policy: train and validation fractions of the split, "
+                         "test the rest (default: 0.7,0.15); refused with a run, which uses its own")
+    bt.add_argument("--map-symbols", default=None, metavar="RUN=DATA,...",
+                    help="with a run and --data: which data symbol plays each run symbol whose "
+                         "name differs (e.g. FB=META); same symbols in another order need nothing")
     bt.add_argument("--trust", action="store_true",
                     help="allow loading a .zip archive (it is a pickle: it can run code)")
     bt.add_argument("--algo", default=None, help="algorithm of a .zip archive (ppo, dqn, ...)")
