@@ -55,12 +55,12 @@ def load_csv(
         path: a ``.csv``, ``.csv.gz``, ``.parquet`` or ``.pq`` file (other suffixes are read
             as CSV), or a folder; in a folder every file with one of those suffixes is read
             and hidden files are skipped.
-        symbol_column: name of the symbol column of long files, matched ignoring case;
-            the default ``"symbol"`` finds any of :data:`SYMBOL_NAMES` (``symbol``,
-            ``ticker``, ``Name``, ``code``); ``None`` means files have none.
-        date_column: name of the date column; by default the first of ``date``,
-            ``datetime``, ``timestamp``, ``time`` (any case). A Parquet file may instead
-            carry the dates as its index.
+        symbol_column: the symbol column of long files, any case (the default ``"symbol"``
+            finds any of :data:`SYMBOL_NAMES`: ``symbol``, ``ticker``, ``Name``, ``code``).
+            ``None`` means files have none.
+        date_column: the date column (default: the first of ``date``, ``datetime``,
+            ``timestamp``, ``time``, any case). A Parquet file may instead carry the dates
+            as its index.
         align: ``"strict"`` (calendars must match), ``"intersection"`` or
             ``"union+ffill"``; see :meth:`MarketData.from_frames`.
         fill: ``None`` or ``"ffill"``, as :meth:`MarketData.from_array`.

@@ -267,7 +267,23 @@ def _arg_docs(function: Callable[..., Any]) -> dict[str, str]:
             out[current] = match.group(3).strip()
         elif current:
             out[current] += " " + line.strip()
-    return {k: re.split(r"(?<=[.;])\s", v, maxsplit=1)[0].rstrip(".;") for k, v in out.items()}
+    return {k: _first_sentence(_plain(v)) for k, v in out.items()}
+
+
+def _plain(text: str) -> str:
+    """Docstring markup dropped: ``x`` and :role:`x` become x."""
+    return re.sub(r":\w+:`~?([^`]*)`", r"\1", text).replace("``", "")
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first ``.`` or ``;`` ending a clause outside parentheses (not ``e.g.``)."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += (char in "([") - (char in ")]")
+        ends = i + 1 == len(text) or text[i + 1] == " "
+        if char in ".;" and depth <= 0 and ends and not text[:i].endswith(("e.g", "i.e")):
+            return text[:i]
+    return text.rstrip(".;")
 
 
 # ---------------------------------------------------------------------- values
