@@ -82,7 +82,9 @@ def test_data_show_describes_a_source(capsys) -> None:
     assert main(["data", "show", "gmb"]) == 2
     assert "Did you mean 'gbm'?" in capsys.readouterr().err
     assert main(["data", "show", "csv"]) == 2
-    assert "error: source 'csv' needs path; load it from Python" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "error: data source 'csv' needs path: give it in the spec (csv:PATH) or from Python "
+        "(tradegym.data.load('csv', path=...))\n")
 
 
 def test_script_is_a_thin_entry_point() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,15 @@ def test_dates_and_symbols_restrict_the_market_before_the_split() -> None:
     assert split.train.dates[0] == data.dates[0] and split.test.dates[-1] == data.dates[-1]
 
 
-def test_kwargs_next_to_a_path_spec_is_refused() -> None:
-    with pytest.raises(ConfigError, match="data.kwargs cannot be combined with a 'csv:PATH'-style source"):
-        load_data(DataConfig(source="csv:prices.csv", kwargs={"align": "intersection"}))
+def test_kwargs_disagreeing_with_the_spec_are_refused() -> None:
+    # kwargs may now sit next to a csv:PATH spec; only a key set twice to two values is refused.
+    with pytest.raises(ConfigError, match=re.escape(
+        "align is 'strict' in the data spec 'csv:prices.csv?align=strict' but 'intersection' "
+        "as data.kwargs; give it once"
+    )):
+        load_data(DataConfig(source="csv:prices.csv?align=strict", kwargs={"align": "intersection"}))
+    with pytest.raises(ConfigError, match=re.escape("n_assets is 3 in the data spec 'gbm?n_assets=3' but 2")):
+        load_data(DataConfig(source="gbm?n_assets=3", kwargs={"n_assets": 2}))
 
 
 def test_a_split_too_short_for_the_window_names_the_part() -> None:

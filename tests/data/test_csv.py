@@ -130,7 +130,8 @@ def misaligned_folder(tmp_path) -> Path:
 def test_misaligned_calendars_are_an_error_under_strict(tmp_path):
     with pytest.raises(DataError, match=re.escape(
         "misaligned calendars: AAA has 2021-01-05 which BBB lacks and 1 more; "
-        "pass align='intersection' or align='union+ffill'"
+        "keep the shared dates with csv:PATH?align=intersection, or every date with "
+        "csv:PATH?align=union&fill=ffill"
     )):
         load_csv(misaligned_folder(tmp_path))
 
@@ -174,11 +175,12 @@ def test_header_only_file(tmp_path):
 
 
 def test_no_date_column(tmp_path):
+    path = write(tmp_path / "n.csv", "day,close\n2021-01-04,1\n")
     with pytest.raises(DataError, match=re.escape(
         "n.csv: columns are ['day', 'close']; name it 'date' (or Date, datetime, timestamp) "
-        "or pass date_column="
+        f"or name it in the spec: csv:{path}?date_column=day"
     )):
-        load_csv(write(tmp_path / "n.csv", "day,close\n2021-01-04,1\n"))
+        load_csv(path)
 
 
 def test_unknown_date_column_suggests(tmp_path):
@@ -188,10 +190,13 @@ def test_unknown_date_column_suggests(tmp_path):
 
 def test_unparseable_date_names_file_value_and_row(tmp_path):
     text = "date,close\n2021-01-04,1\n2021-13-45,2\n2021-01-06,3\n"
+    path = write(tmp_path / "bad.csv", text)
     with pytest.raises(DataError, match=re.escape(
-        "cannot parse date '2021-13-45' in column 'date' of "
-    ) + r".*bad\.csv, row 2; use one format"):
-        load_csv(write(tmp_path / "bad.csv", text))
+        f"cannot parse date '2021-13-45' in column 'date' of {path}, row 2; if the dates have "
+        f"another format, give it in the spec: csv:{path}?date_format=%d/%m/%Y "
+        "(or ?dayfirst=true for day-first dates)"
+    )):
+        load_csv(path)
 
 
 def test_numeric_dates_other_than_yyyymmdd_are_rejected(tmp_path):

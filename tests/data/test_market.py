@@ -85,7 +85,7 @@ def test_unknown_column_suggests() -> None:
 def test_misaligned_calendars_are_an_error_unless_aligned_explicitly() -> None:
     a = pd.DataFrame({"Close": [1.0, 1.1, 1.2, 1.3]}, index=DATES)
     b = pd.DataFrame({"Close": [2.0, 2.1, 2.2]}, index=DATES[[0, 1, 3]])
-    with pytest.raises(DataError, match="misaligned calendars: A has 2020-03-16 which B lacks; pass align="):
+    with pytest.raises(DataError, match="misaligned calendars: A has 2020-03-16 which B lacks; keep the shared dates with csv:PATH"):
         MarketData.from_frames({"A": a, "B": b})
     inter = MarketData.from_frames({"A": a, "B": b}, align="intersection")
     assert list(inter.dates) == list(DATES[[0, 1, 3]])

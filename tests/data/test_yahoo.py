@@ -84,7 +84,7 @@ def test_union_ffill_keeps_every_day(two_tickers, tmp_path):
 
 def test_strict_names_the_missing_day(two_tickers, tmp_path):
     with pytest.raises(DataError, match=re.escape(
-        "misaligned calendars: AAPL has 2021-01-05 which MSFT lacks; pass align="
+        "misaligned calendars: AAPL has 2021-01-05 which MSFT lacks; keep the shared dates with"
     )):
         fetch(two_tickers, tmp_path, align="strict")
 

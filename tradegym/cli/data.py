@@ -3,7 +3,7 @@
 ::
 
     tradegym data list
-    tradegym data show NAME
+    tradegym data show SPEC        # e.g. gbm?n_assets=3, csv:prices/?align=intersection
     tradegym data check SPEC [--json] [--limit 20] [--stale-bars 5] [--move-threshold 0.4]
 
 ``data check`` exits 0 when the data is usable (warnings allowed), 1 when it is not.
@@ -22,28 +22,43 @@ def _cmd_data_list(args: argparse.Namespace) -> int:
     width = max(len(n) for n in names)
     for name in names:
         try:
-            doc = (SOURCES.resolve(name).__doc__ or "").strip().splitlines()
-            line = doc[0] if doc else ""
+            function = SOURCES.resolve(name)
         except ValueError as exc:  # a source module not installed or not importable
-            line = f"(unavailable: {exc})"
-        print(f"{name:<{width}}  {line}")
+            print(f"{name:<{width}}  (unavailable: {exc})")
+            continue
+        doc = (function.__doc__ or "").strip().splitlines()
+        print(f"{name:<{width}}  {doc[0] if doc else ''}")
+        for line in _option_lines(name, function):
+            print(f"{'':<{width}}    {line}")
     return 0
 
 
+def _option_lines(name: str, function: Any) -> list[str]:
+    """``spec: NAME[:ARG]?key=value&...`` then one line per option: key, default, help."""
+    from tradegym.data.spec import main_argument, source_options
+
+    options = source_options(function)
+    main = main_argument(name, function)
+    head = f"{name}:{main.upper()}" if main else name
+    lines = [f"spec: {head}" + ("?key=value&..." if any(o.name != main for o in options) else "")]
+    for option in options:
+        if option.name == main:
+            default = "(the ARG)"
+        else:
+            default = "(required)" if option.required else f"= {_default(option.default)}"
+        lines.append(f"  {option.name:<16} {default:<14} {option.help}".rstrip())
+    return lines
+
+
+def _default(value: Any) -> str:
+    from tradegym.data.spec import format_spec
+
+    return format_spec("x", None, {"v": value}).partition("=")[2]  # as a spec would write it
+
+
 def _cmd_data_show(args: argparse.Namespace) -> int:
-    import inspect
+    from tradegym.data import load
 
-    from tradegym.data import SOURCES, load
-    from tradegym.errors import ConfigError
-
-    params = inspect.signature(SOURCES.resolve(args.name)).parameters.values()
-    needed = [p.name for p in params if p.default is p.empty
-              and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    if needed:
-        raise ConfigError(
-            f"source {args.name!r} needs {', '.join(needed)}; load it from Python with "
-            f"tradegym.data.load({args.name!r}, {', '.join(f'{n}=...' for n in needed)})"
-        )
     market = load(args.name)
     print(market.describe())
     print(f"symbols: {', '.join(market.symbols)}")
@@ -77,9 +92,13 @@ def add_data_parser(commands: Any) -> None:
     """Register ``data list|show|check`` on the ``tradegym`` sub-command parser."""
     data = commands.add_parser("data", help="list, describe or check data sources")
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    data_commands.add_parser("list", help="names of the data sources").set_defaults(func=_cmd_data_list)
-    show = data_commands.add_parser("show", help="load a source and describe it")
-    show.add_argument("name", help="source name, e.g. sp500_stocks")
+    data_commands.add_parser(
+        "list", help="the data sources and their spec options"
+    ).set_defaults(func=_cmd_data_list)
+    show = data_commands.add_parser("show", help="load a data spec and describe it")
+    show.add_argument("name", metavar="SPEC",
+                      help="data spec SOURCE[:ARG][?key=value&...], e.g. sp500_stocks, "
+                           "gbm?n_assets=3, csv:prices/?align=intersection")
     show.set_defaults(func=_cmd_data_show)
     check = data_commands.add_parser(
         "check", help="audit a market: gaps, empty values, broken bars, stale runs, split-sized moves",
@@ -95,3 +114,6 @@ def add_data_parser(commands: Any) -> None:
     check.add_argument("--move-threshold", type=float, default=0.4,
                        help="one-day |return| flagged as a move (default: %(default)s)")
     check.set_defaults(func=_cmd_data_check)
+
+
+__all__ = ["add_data_parser"]

@@ -7,6 +7,7 @@ GAN layer adds ``gan``. :func:`load` is the one entry point::
 
     load("sp500_stocks")                    # 20 US stocks, 1990-2022, embedded (default)
     load("csv", path="prices.csv")          # a user's file or folder
+    load("csv:prices/?align=intersection")  # the same as a data spec (see tradegym.data.spec)
     load("yahoo", tickers=["SPY"])          # yfinance, cached on disk
     load("planted", n_assets=5, seed=0)     # synthetic market with a learnable signal
     load("my_pkg.data:load_mine")           # any importable function
@@ -36,6 +37,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from tradegym.data.market import FIELDS, MarketData, Split
+from tradegym.data.spec import (
+    DataSpec,
+    format_spec,
+    main_argument,
+    merge_options,
+    parse_spec,
+    take_load_options,
+)
 from tradegym.errors import ConfigError
 from tradegym.registry import Registry
 
@@ -71,26 +80,36 @@ def load(
     strict: bool = False,
     **kwargs: Any,
 ) -> MarketData:
-    """Load a market by source name (or ``module:attr``), then restrict dates and symbols.
+    """Load a market by data spec, then restrict dates and symbols.
 
     Args:
-        source: a name from :data:`SOURCES` or ``"module:function"`` returning MarketData.
+        source: a data spec ``SOURCE[:ARG][?key=value&...]`` (see :mod:`tradegym.data.spec`):
+            a name from :data:`SOURCES` or ``"module:function"`` returning MarketData, with
+            its options, e.g. ``"csv:prices/?align=intersection&date_format=%d/%m/%Y"``.
         start: optional first date (inclusive).
         end: optional last date (inclusive).
         symbols: optional subset of symbols, in the order wanted.
-        strict: suspicious data (see :mod:`tradegym.data.audit`) raises instead of warning.
-        **kwargs: passed to the source function (``path=``, ``tickers=``, ``n_assets=``...).
+        strict: suspicious data (see :mod:`tradegym.data.audit`) raises instead of warning;
+            also ``?strict=true`` in the spec.
+        **kwargs: passed to the source function (``path=``, ``tickers=``, ``n_assets=``...),
+            next to the spec's options.
 
     Raises:
-        ConfigError: unknown source (with a suggestion).
+        ConfigError: unknown source (with a suggestion), an option the source does not take,
+            a bad option value, or an option given both in the spec and in ``kwargs`` with
+            different values.
         DataError: the source's data is invalid or the date/symbol filter leaves nothing.
 
     Warns:
         DataWarning: suspicious data, by kind; ``meta["checks"]`` counts every check's findings.
     """
-    function = SOURCES.resolve(source)
-    _check_arguments(source, function, kwargs)
-    data = function(**kwargs)
+    source, load_options = take_load_options(source)  # ?strict=true belongs to load, not the source
+    strict = strict or bool(load_options.get("strict", False))
+    spec = parse_spec(source)
+    function = SOURCES.resolve(spec.source)
+    arguments = merge_options(source, spec.kwargs, kwargs)
+    _check_arguments(spec.source, function, arguments)
+    data = function(**arguments)
     if start is not None or end is not None:
         data = data.between(start, end)
     if symbols:
@@ -106,10 +125,20 @@ def _check_arguments(source: str, function: Any, kwargs: Mapping[str, Any]) -> N
         signature = inspect.signature(function)
     except (TypeError, ValueError):  # builtins or C functions: let the call speak
         return
+    known = [p for p in signature.parameters if not p.startswith("_")]
+    needed = [p.name for p in signature.parameters.values() if p.default is p.empty
+              and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in kwargs]
+    if needed:
+        main = main_argument(source, function)
+        in_spec = (f"{source}:{main.upper()}" if main == needed[0]
+                   else format_spec(source, None, {needed[0]: "..."}))
+        raise ConfigError(
+            f"data source {source!r} needs {', '.join(needed)}: give it in the spec ({in_spec}) or "
+            f"from Python (tradegym.data.load({source!r}, {', '.join(f'{n}=...' for n in needed)}))"
+        )
     try:
         signature.bind(**kwargs)
     except TypeError as err:
-        known = [p for p in signature.parameters if not p.startswith("_")]
         raise ConfigError(
             f"data source {source!r}: {err}. It takes: {', '.join(known) or 'no arguments'}"
         ) from None
@@ -129,28 +158,20 @@ def source_arguments(source: str, kwargs: Mapping[str, Any], run: str | None) ->
     return out
 
 
-_SPEC_ARGUMENT = {"csv": "path", "parquet": "path", "yahoo": "tickers"}
-
-
 def load_spec(spec: str) -> MarketData:
-    """Load from a command-line spec.
+    """Load from a data spec (the CLI's ``--data``): the same as ``load(spec)``.
 
-    Accepted: ``NAME``, ``csv:PATH``, ``parquet:PATH``, ``yahoo:TICKER[,TICKER...]`` or
-    ``module:function``.
+    Accepted: ``SOURCE[:ARG][?key=value&...]``, e.g. ``sp500_stocks``, ``gbm?n_assets=3``,
+    ``csv:PATH?align=intersection``, ``yahoo:SPY,QQQ`` or ``module:function``.
 
     Raises:
-        ConfigError: unknown source (with a suggestion).
+        ConfigError: as :func:`load`.
         DataError: as :func:`load`.
     """
-    name, sep, arg = spec.partition(":")
-    if sep and name in _SPEC_ARGUMENT:
-        key = _SPEC_ARGUMENT[name]
-        value: Any = [t.strip() for t in arg.split(",") if t.strip()] if key == "tickers" else arg
-        return load(name, **{key: value})
     return load(spec)
 
 
 __all__ = [
-    "FIELDS", "SOURCES", "SOURCE_GROUP", "DEFAULT_SOURCE", "MarketData", "Split", "load", "load_spec",
-    "source_arguments",
+    "FIELDS", "SOURCES", "SOURCE_GROUP", "DEFAULT_SOURCE", "DataSpec", "MarketData", "Split",
+    "format_spec", "load", "load_spec", "parse_spec", "source_arguments",
 ]

@@ -177,21 +177,24 @@ def check_spec(spec: str, **options: Any) -> tuple[AuditReport, str | None]:
 # ---------------------------------------------------------------------- inputs
 def _raw_frames(spec: str) -> dict[str, pd.DataFrame] | None:
     """A file spec's per-symbol frames as its files hold them, or ``None`` (not files, unreadable)."""
-    from urllib.parse import parse_qsl
+    from tradegym.data.csv import _list_files, _read_file, _Reading  # the loader's own reader
+    from tradegym.data.spec import parse_spec
 
-    from tradegym.data.csv import _list_files, _read_file  # the loader's own reader: same frames
-
-    source, sep, rest = spec.partition(":")
-    if not sep or source not in ("csv", "parquet"):
+    try:
+        parsed = parse_spec(spec)
+    except ValueError:
+        return None  # the load that follows reports why
+    if parsed.source not in ("csv", "parquet") or "path" not in parsed.kwargs:
         return None
-    path, _, query = rest.partition("?")
-    options = dict(parse_qsl(query))
-    root = Path(path).expanduser()
+    options = parsed.kwargs
+    root = Path(str(options["path"])).expanduser()
+    how = _Reading(symbol_column=options.get("symbol_column"), date_column=options.get("date_column"),
+                   date_format=options.get("date_format"), dayfirst=bool(options.get("dayfirst", False)),
+                   path=str(options["path"]))
     try:
         frames: dict[str, pd.DataFrame] = {}
         for file in _list_files(root) if root.is_dir() else [root]:
-            frames.update(_read_file(file, options.get("symbol_column", "symbol"),
-                                     options.get("date_column")))
+            frames.update(_read_file(file, how))
     except (DataError, OSError):
         return None  # the load that follows reports why
     return frames or None

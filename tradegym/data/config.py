@@ -17,12 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradegym.data import DEFAULT_SOURCE, load, load_spec, source_arguments
+from tradegym.data import DEFAULT_SOURCE, load, source_arguments
 from tradegym.data.market import DEFAULT_SPLIT, MarketData, Split
-from tradegym.errors import ConfigError
-
-SPEC_SOURCES = ("csv", "parquet", "yahoo")
-"""Sources whose argument can ride in the spec itself (``csv:PATH``)."""
+from tradegym.data.spec import merge_options, parse_spec
 
 
 @dataclass
@@ -30,9 +27,11 @@ class DataConfig:
     """Which market, and how it is split by date into train / validation / test."""
 
     source: str = DEFAULT_SOURCE
-    """A source name, ``csv:PATH``-style spec or ``module:function`` (see :mod:`tradegym.data`)."""
+    """A data spec ``SOURCE[:ARG][?key=value&...]`` (see :mod:`tradegym.data.spec`): a source
+    name, ``module:function``, ``csv:PATH?align=intersection``..."""
     kwargs: dict[str, Any] = field(default_factory=dict)
-    """Passed to the source (``n_assets`` for synthetic markets, ``path`` for files...)."""
+    """Passed to the source next to the spec's options (``n_assets`` for synthetic markets,
+    ``path`` for files...); a key the spec also sets must have the same value."""
     run: str | None = None
     """A trained model's run directory, for sources sampled from one: ``{source: gan, run: DIR}``
     (the same as ``kwargs: {run: DIR}``)."""
@@ -53,19 +52,15 @@ def load_market(cfg: DataConfig) -> MarketData:
     """The configured market, restricted to its dates and symbols (not split).
 
     Raises:
-        ConfigError: unknown source, or ``kwargs`` next to a ``csv:PATH``-style spec.
+        ConfigError: unknown source or option, or ``kwargs`` (or ``run``) setting an option the
+            spec sets to another value.
         DataError: the source's data is invalid or the filters leave nothing.
     """
-    name, sep, _ = cfg.source.partition(":")
-    kwargs = source_arguments(cfg.source, cfg.kwargs, cfg.run)
-    if kwargs and sep and name in SPEC_SOURCES:
-        raise ConfigError("data.kwargs cannot be combined with a 'csv:PATH'-style source")
-    if kwargs:
-        return load(cfg.source, start=cfg.start, end=cfg.end, symbols=cfg.symbols, **kwargs)
-    data = load_spec(cfg.source)
-    if cfg.start or cfg.end:
-        data = data.between(cfg.start, cfg.end)
-    return data.select(cfg.symbols) if cfg.symbols else data
+    spec = parse_spec(cfg.source)
+    kwargs = merge_options(cfg.source, spec.kwargs, source_arguments(cfg.source, cfg.kwargs, cfg.run),
+                           where="data.kwargs")
+    return load(spec.source, start=cfg.start or None, end=cfg.end or None, symbols=cfg.symbols,
+                **kwargs)
 
 
 def load_data(cfg: DataConfig, *, min_rows: int = 2) -> tuple[MarketData, Split]:

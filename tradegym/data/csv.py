@@ -10,23 +10,29 @@ Three layouts are understood, per file:
 
 A path may be one file or a folder of such files (``AAPL.csv``, ``MSFT.parquet``...), which
 are combined. Calendars are reconciled by :meth:`MarketData.from_frames` under the ``align``
-policy, never silently.
+policy, never silently. Every option is reachable from a data spec, e.g.
+``csv:prices/?symbol_column=Name&align=intersection&date_format=%d/%m/%Y``; errors that
+suggest one show it that way.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from tradegym.data.market import Align, Fill, MarketData, canonical_field
+from tradegym.data.spec import format_spec
 from tradegym.errors import DataError, describe_more
 from tradegym.registry import suggest
 
 _DATE_NAMES: tuple[str, ...] = ("date", "datetime", "timestamp", "time")
+SYMBOL_NAMES: tuple[str, ...] = ("symbol", "ticker", "name", "code")
+"""Column names (any case) recognised as a long file's symbol column by default."""
 _SUFFIXES: tuple[str, ...] = (".csv.gz", ".csv", ".parquet", ".pq")  # longest first
 _PARQUET: tuple[str, ...] = (".parquet", ".pq")
 
@@ -40,6 +46,8 @@ def load_csv(
     fill: Fill = None,
     adjust: bool = True,
     name: str | None = None,
+    date_format: str | None = None,
+    dayfirst: bool = False,
 ) -> MarketData:
     """Load a CSV/Parquet file, or a folder of them, into a market.
 
@@ -47,16 +55,21 @@ def load_csv(
         path: a ``.csv``, ``.csv.gz``, ``.parquet`` or ``.pq`` file (other suffixes are read
             as CSV), or a folder; in a folder every file with one of those suffixes is read
             and hidden files are skipped.
-        symbol_column: name of the symbol column of long files, matched ignoring case
-            (``"symbol"`` also finds ``"ticker"``); ``None`` means files have none.
-        date_column: name of the date column; by default the first of ``date``,
-            ``datetime``, ``timestamp``, ``time`` (any case). A Parquet file may instead
-            carry the dates as its index.
+        symbol_column: the symbol column of long files, any case (the default ``"symbol"``
+            finds any of :data:`SYMBOL_NAMES`: ``symbol``, ``ticker``, ``Name``, ``code``).
+            ``None`` means files have none.
+        date_column: the date column (default: the first of ``date``, ``datetime``,
+            ``timestamp``, ``time``, any case). A Parquet file may instead carry the dates
+            as its index.
         align: ``"strict"`` (calendars must match), ``"intersection"`` or
             ``"union+ffill"``; see :meth:`MarketData.from_frames`.
         fill: ``None`` or ``"ffill"``, as :meth:`MarketData.from_array`.
         adjust: fold an ``Adj Close`` column into OHLC and drop it (``False`` keeps it).
-        name: label of the market (default: the file or folder name without suffix).
+        name: label of the market in reports (default: the folder's name, or the file's
+            without suffix).
+        date_format: strftime format of the dates, e.g. ``%d/%m/%Y``; by default pandas
+            infers one from the first date.
+        dayfirst: read ambiguous dates such as ``01/02/2006`` day first (1 February).
 
     Returns:
         MarketData ``(T, N, F)``: ``N`` symbols in file order (folders: by file name),
@@ -76,10 +89,11 @@ def load_csv(
             "per-symbol files"
         )
     files = _list_files(root) if root.is_dir() else [root]
+    how = _Reading(symbol_column, date_column, date_format, dayfirst, str(path))
     frames: dict[str, pd.DataFrame] = {}
     origin: dict[str, Path] = {}
     for file in files:
-        for symbol, frame in _read_file(file, symbol_column, date_column).items():
+        for symbol, frame in _read_file(file, how).items():
             if symbol in frames:
                 raise DataError(
                     f"symbol {symbol} is in both {origin[symbol]} and {file}; keep one of them"
@@ -93,20 +107,33 @@ def load_csv(
         "adjusted": adjust and all({"adj_close", "close"} <= set(f.columns) for f in frames.values()),
     }
     return MarketData.from_frames(
-        frames, align=align, fill=fill, adjust=adjust, name=name or _stem(root), meta=meta
+        frames, align=align, fill=fill, adjust=adjust, name=name or _market_name(root), meta=meta
     )
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """How every file of one load is read, and the spec that loaded it (for hints)."""
+
+    symbol_column: str | None
+    date_column: str | None
+    date_format: str | None
+    dayfirst: bool
+    path: str
+
+    def hint(self, **options: object) -> str:
+        """The spec that fixes it: ``csv:PATH?key=value``."""
+        return format_spec("csv", self.path, options)
+
+
 # ---------------------------------------------------------------------- one file
-def _read_file(
-    file: Path, symbol_column: str | None, date_column: str | None
-) -> dict[str, pd.DataFrame]:
+def _read_file(file: Path, how: _Reading) -> dict[str, pd.DataFrame]:
     """Split one file into ``symbol -> frame`` (index: dates; columns: canonical fields)."""
     table = _read_table(file)
-    date_col = _find_date_column(table, date_column, file)
-    dates = _parse_dates(table[date_col], file, date_col)
+    date_col = _find_date_column(table, how, file)
+    dates = _parse_dates(table[date_col], file, date_col, how)
     body = table.drop(columns=date_col).set_axis(dates, axis=0)
-    sym_col = _find_symbol_column(body, symbol_column, file)
+    sym_col = _find_symbol_column(body, how, file)
     if sym_col is not None:
         symbols = body[sym_col]
         if symbols.isna().any():
@@ -117,6 +144,7 @@ def _read_file(
             for sym, group in body.groupby(symbols.astype(str), sort=False)
         }
     elif any(_is_field(c) for c in body.columns):
+        _refuse_text_columns(body, file, how)
         parts = {_stem(file): body}
     else:  # wide: every column is a symbol holding closes
         parts = {str(c): body[[c]].set_axis(["close"], axis=1) for c in body.columns}
@@ -158,8 +186,9 @@ def _read_table(file: Path) -> pd.DataFrame:
     return table
 
 
-def _find_date_column(table: pd.DataFrame, date_column: str | None, file: Path) -> str:
+def _find_date_column(table: pd.DataFrame, how: _Reading, file: Path) -> str:
     names = [str(c) for c in table.columns]
+    date_column = how.date_column
     if date_column is not None:
         if date_column in table.columns:
             return date_column
@@ -173,11 +202,11 @@ def _find_date_column(table: pd.DataFrame, date_column: str | None, file: Path) 
             return lowered[candidate]
     raise DataError(
         f"no date column in {file}: columns are {names}; name it 'date' (or Date, datetime, "
-        "timestamp) or pass date_column="
+        f"timestamp) or name it in the spec: {how.hint(date_column=names[0])}"
     )
 
 
-def _parse_dates(column: pd.Series, file: Path, name: str) -> pd.DatetimeIndex:
+def _parse_dates(column: pd.Series, file: Path, name: str, how: _Reading) -> pd.DatetimeIndex:
     if pd.api.types.is_datetime64_any_dtype(column):
         parsed = column
     elif pd.api.types.is_integer_dtype(column) and column.between(10_000_101, 29_991_231).all():
@@ -188,30 +217,46 @@ def _parse_dates(column: pd.Series, file: Path, name: str) -> pd.DatetimeIndex:
             "write dates as text such as 2020-01-31"
         )
     else:
-        with warnings.catch_warnings():
-            # Unparseable values are reported below; pandas' "could not infer format" adds nothing.
-            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-            try:
-                parsed = pd.to_datetime(column, errors="coerce")
-            except ValueError:  # mixed UTC offsets, e.g. across a daylight-saving change
-                parsed = pd.to_datetime(column, errors="coerce", utc=True)
+        parsed = _text_dates(column, how)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if len(bad):
         row = int(bad[0])
+        if how.date_format is not None:
+            fix = (f"it does not match date_format={how.date_format!r}; correct the format "
+                   f"(strftime codes, e.g. {how.hint(date_format='%Y-%m-%d')})")
+        else:
+            # pandas infers the format from the first date, so 13/01/2006 after 01/02/2006 fails.
+            fix = (f"if the dates have another format, give it in the spec: "
+                   f"{how.hint(date_format='%d/%m/%Y')} (or ?dayfirst=true for day-first dates)")
         raise DataError(
             f"cannot parse date {column.iloc[row]!r} in column {name!r} of {file}, row {row + 1}"
-            f"{describe_more(len(bad))}; use one format such as 2020-01-31 throughout"
+            f"{describe_more(len(bad))}; {fix}"
         )
     return pd.DatetimeIndex(parsed, name="date")
 
 
-def _find_symbol_column(body: pd.DataFrame, symbol_column: str | None, file: Path) -> str | None:
+def _text_dates(column: pd.Series, how: _Reading) -> pd.Series:
+    """Dates parsed from text under the spec's format or day-first choice; NaT where they fail."""
+    options = {"format": how.date_format} if how.date_format else {"dayfirst": how.dayfirst}
+    with warnings.catch_warnings():
+        # Unparseable values are reported by the caller; pandas' format warnings add nothing.
+        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+        warnings.filterwarnings("ignore", "Parsing dates in", UserWarning)
+        try:
+            return pd.to_datetime(column, errors="coerce", **options)
+        except ValueError:  # mixed UTC offsets, e.g. across a daylight-saving change
+            return pd.to_datetime(column, errors="coerce", utc=True, **options)
+
+
+def _find_symbol_column(body: pd.DataFrame, how: _Reading, file: Path) -> str | None:
+    symbol_column = how.symbol_column
     if symbol_column is None:
         return None
-    wanted = {symbol_column.lower()} | ({"ticker"} if symbol_column == "symbol" else set())
-    for column in body.columns:
-        if str(column).strip().lower() in wanted:
-            return column
+    wanted = [symbol_column.lower()] if symbol_column != "symbol" else list(SYMBOL_NAMES)
+    lowered = {str(c).strip().lower(): c for c in body.columns}
+    for candidate in wanted:
+        if candidate in lowered:
+            return lowered[candidate]
     if symbol_column != "symbol":  # asked for by name: its absence is a mistake
         names = [str(c) for c in body.columns]
         raise DataError(
@@ -219,6 +264,19 @@ def _find_symbol_column(body: pd.DataFrame, symbol_column: str | None, file: Pat
             f"{suggest(symbol_column, names)}"
         )
     return None
+
+
+def _refuse_text_columns(body: pd.DataFrame, file: Path, how: _Reading) -> None:
+    """A text column next to the fields is most likely an unrecognised symbol column."""
+    for column in body.columns:
+        if not _is_field(column) and not pd.api.types.is_numeric_dtype(body[column]):
+            names = [str(c) for c in body.columns]
+            raise DataError(
+                f"column {str(column)!r} of {file} is not a field and holds text "
+                f"(first {body[column].iloc[0]!r}); if it names the symbols, say so in the spec: "
+                f"{how.hint(symbol_column=str(column))}. Columns: {names}; recognised symbol "
+                f"columns: {', '.join(SYMBOL_NAMES)} (any case)"
+            )
 
 
 def _numeric(values: pd.Series, column: str, symbol: str, file: Path) -> pd.Series:
@@ -260,6 +318,11 @@ def _list_files(folder: Path) -> list[Path]:
             "there (AAPL.csv, MSFT.parquet...)"
         )
     return files
+
+
+def _market_name(root: Path) -> str:
+    """A folder's name, or a file's without suffix (``.`` and ``..`` resolved first)."""
+    return _stem(Path(os.path.normpath(root.absolute())))
 
 
 def _stem(path: Path) -> str:

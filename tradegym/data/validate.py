@@ -204,8 +204,10 @@ def check_values(
         problem = "NaN or inf"
         hint = (
             "forward fill cannot fill before the first value: start the data later, drop the symbol, "
-            "or load one frame per symbol with align='union' so it lists late"
-            if filled else "clean the source, drop the symbol, or pass fill='ffill'"
+            "or load one frame per symbol with align='union' (a spec: csv:PATH?align=union) so it "
+            "lists late"
+            if filled else "clean the source, drop the symbol, or fill gaps (a spec: csv:PATH?fill=ffill; "
+            "from Python: fill='ffill')"
         )
         if not bad.any():
             bad = col < 0 if fname == "volume" else col <= 0
@@ -249,7 +251,9 @@ def align_calendars(indexes: Mapping[str, pd.DatetimeIndex], align: str) -> pd.D
                 n_diff = len(only_a) + len(only_b)
                 raise DataError(
                     f"misaligned calendars: {where}{describe_more(n_diff)}; "
-                    "pass align='intersection' or align='union+ffill'"
+                    "keep the shared dates with csv:PATH?align=intersection, or every date with "
+                    "csv:PATH?align=union&fill=ffill (symbols listed late or delisted early are "
+                    "then not tradable outside their life; from Python: align=...)"
                 )
         return pd.DatetimeIndex(first)
     if align == "intersection":

@@ -153,7 +153,7 @@ def _tickers(tickers: str | Sequence[str]) -> list[str]:
     items = re.split(r"[,\s]+", tickers) if isinstance(tickers, str) else list(tickers)
     symbols = list(dict.fromkeys(str(t).strip().upper() for t in items if str(t).strip()))
     if not symbols:
-        raise DataError("no tickers given: pass e.g. tickers=['SPY', 'QQQ']")
+        raise DataError("no tickers given: e.g. yahoo:SPY,QQQ (from Python: tickers=['SPY', 'QQQ'])")
     return symbols
 
 
