@@ -150,8 +150,13 @@ def predict_weights(
                                          deterministic=True)
     has_best = RunDir.open(run_path).file("best_model.zip").is_file()
     name = "best_model.zip" if best and has_best else "model.zip"
+    # As the env would trade it: assets not tradable at the decision bar (not listed yet,
+    # delisted, the file ended) get weight 0, the rest renormalised.
+    from tradegym.envs.kernel import mask_targets
+
+    target = mask_targets(_to_weights(env, action, holdings)[None, :], market.tradable[t][None, :])[0]
     return Prediction(
-        as_of=market.dates[t], symbols=tuple(market.symbols), target=_to_weights(env, action, holdings),
+        as_of=market.dates[t], symbols=tuple(market.symbols), target=target,
         current=holdings, run=str(Path(run_path)), model=name, sha256=_model_hash(run_path, name),
         execution=str(env.unwrapped.execution), data=spec,
         action=np.asarray(action, dtype=float).ravel().tolist(),

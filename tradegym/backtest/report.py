@@ -231,6 +231,7 @@ def report(
     setup = [
         f"backtest: {period} · {describe_setup(results)}",
         f"execution: {first.execution} ({EXECUTION_NOTES.get(first.execution, 'custom')})",
+        *universe_lines(market, first.equity.index[0], first.equity.index[-1]),
     ]
     for line in setup:
         echo(line)
@@ -271,6 +272,25 @@ def report(
         echo(f"wrote {path}")
     echo(f"report: {paths[-1].resolve().as_uri()}")
     return paths
+
+
+def universe_lines(market: Any, start: Any, end: Any) -> list[str]:
+    """Header lines on the market: listings and delistings in ``[start, end]``, its warning."""
+    if market is None:
+        return []
+    lines = []
+    events = [(d, s, k) for d, s, k in market.life_events() if start <= d <= end]
+    inside = (market.dates >= start) & (market.dates <= end)  # (T,) the period's rows
+    never = [s for n, s in enumerate(market.symbols) if not market.tradable[inside, n].any()]
+    if events or never:
+        shown = "; ".join(f"{s} {k} {d.date()}" for d, s, k in events[:12])
+        more = f" and {len(events) - 12} more" if len(events) > 12 else ""
+        absent = f"not tradable in the period: {', '.join(never)}" if never else ""
+        lines.append(f"universe: {'; '.join(filter(None, [shown + more, absent]))} "
+                     "(not tradable outside their life)")
+    if market.meta.get("warning"):
+        lines.append(f"data warning: {market.meta['warning']}")
+    return lines
 
 
 def with_benchmark_series(results: Sequence[BacktestResult], benchmark: str | None

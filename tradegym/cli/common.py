@@ -9,8 +9,10 @@ override examples). Nothing here imports a learning layer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 RUNS_HELP = "parent of new run directories (default: %(default)s)"
@@ -148,6 +150,31 @@ def add_benchmark(parser: argparse.ArgumentParser, *, series: bool = False) -> N
                              "alpha/beta, SPA; 'none' leaves the evidence out (default: %(default)s)")
 
 
+@contextlib.contextmanager
+def data_warnings_as_lines() -> Iterator[None]:
+    """Print each :class:`~tradegym.errors.DataWarning` as ``warning: ...`` on stderr.
+
+    Python's default adds the file and line of the call that loaded the data, which says
+    nothing to someone at a shell; other warnings keep their usual form.
+    """
+    from tradegym.errors import DataWarning
+
+    previous = warnings.showwarning
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+             line: str | None = None) -> None:
+        if issubclass(category, DataWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
 def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     """Parse ``argv`` and run the chosen command's ``func``; return the exit code.
 
@@ -159,7 +186,8 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 after --help
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        return int(args.func(args))
+        with data_warnings_as_lines():
+            return int(args.func(args))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

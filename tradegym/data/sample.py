@@ -76,8 +76,11 @@ def load_sp500_stocks() -> MarketData:
     frame = _read(_SP500_STOCKS)
     return MarketData.from_wide(
         frame, "close", name="sp500_stocks",
-        meta=_meta(_SP500_STOCKS, frame, adjusted=True,
-                   note="values are split- and dividend-adjusted closes (Yahoo 'Adj Close')"),
+        meta={**_meta(_SP500_STOCKS, frame, adjusted=True,
+                      note="values are split- and dividend-adjusted closes (Yahoo 'Adj Close')"),
+              "warning": "survivorship-biased: 20 of today's large US stocks chosen with hindsight "
+                         "(none delisted, none failed); compare strategies on it, do not read "
+                         "absolute returns as achievable"},
     )
 
 
