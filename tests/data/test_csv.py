@@ -128,12 +128,13 @@ def misaligned_folder(tmp_path) -> Path:
 
 
 def test_misaligned_calendars_are_an_error_under_strict(tmp_path):
+    folder = misaligned_folder(tmp_path)
     with pytest.raises(DataError, match=re.escape(
         "misaligned calendars: AAA has 2021-01-05 which BBB lacks and 1 more; "
-        "keep the shared dates with csv:PATH?align=intersection, or every date with "
-        "csv:PATH?align=union&fill=ffill"
+        f"keep the shared dates with csv:{folder}?align=intersection, or every date with "
+        f"csv:{folder}?align=union&fill=ffill"
     )):
-        load_csv(misaligned_folder(tmp_path))
+        load_csv(folder)
 
 
 def test_intersection_keeps_common_dates(tmp_path):

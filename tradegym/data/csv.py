@@ -61,7 +61,8 @@ def load_csv(
         date_column: the date column (default: the first of ``date``, ``datetime``,
             ``timestamp``, ``time``, any case). A Parquet file may instead carry the dates
             as its index.
-        align: ``"strict"`` (calendars must match), ``"intersection"`` or
+        align: ``"strict"`` (calendars must match), ``"intersection"``, ``"union"`` (every
+            date; a symbol is not tradable before its first or after its last bar) or
             ``"union+ffill"``; see :meth:`MarketData.from_frames`.
         fill: ``None`` or ``"ffill"``, as :meth:`MarketData.from_array`.
         adjust: fold an ``Adj Close`` column into OHLC and drop it (``False`` keeps it).
@@ -106,9 +107,12 @@ def load_csv(
         "align": align,
         "adjusted": adjust and all({"adj_close", "close"} <= set(f.columns) for f in frames.values()),
     }
-    return MarketData.from_frames(
-        frames, align=align, fill=fill, adjust=adjust, name=name or _market_name(root), meta=meta
-    )
+    try:
+        return MarketData.from_frames(
+            frames, align=align, fill=fill, adjust=adjust, name=name or _market_name(root), meta=meta
+        )
+    except DataError as exc:  # the alignment's hints, written with this folder's own spec
+        raise DataError(str(exc).replace("csv:PATH", format_spec("csv", str(path)))) from None
 
 
 @dataclass(frozen=True)
