@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.evaluate import align_symbols, run_symbols
+from agents.evaluate import align_symbols, check_universe, run_symbols
 from tradegym.errors import ConfigError, DataError
 from tradegym.io import atomic_write
 from tradegym.runs import RunDir
@@ -139,6 +139,7 @@ def predict_weights(
     spec = data if isinstance(data, str) else getattr(data, "name", "data")
     market = data if isinstance(data, MarketData) else load_spec(data)
     market = align_symbols(market, run_symbols(run_path), spec, map_symbols, echo)
+    check_universe(model, market, run_path)
     t = _as_of_row(market, as_of)
     env = _env_at(cfg, market.slice_rows(0, t + 1), market.dates[t])
     holdings = _holdings(current, market.symbols)

@@ -50,3 +50,8 @@ def test_train_backtest_and_predict_on_a_dynamic_universe(folder, tmp_path, caps
     sold = [line for line in trades if line.startswith("equal_weight,2018-08-30") and ",GOOGL," in line]
     assert sold and sold[0].split(",")[5] == "0.0"  # the delisted asset sold into cash
     assert json.loads((run.path / "backtest-test" / "metrics.json").read_text())[0]["bars"] > 0
+    # The model reads the tradable mask: data without listings and delistings is refused in a line.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        assert main(["backtest", str(run.path), "--data", f"csv:{folder}?align=intersection"]) == 2
+    assert "trained on a market with listings and delistings" in capsys.readouterr().err
