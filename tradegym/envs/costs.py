@@ -236,7 +236,8 @@ def build_market_costs(data: MarketData, cost_rate: float, terms: list[Any]) -> 
                 spread = term.range_fraction * (data.field("high") - data.field("low")) / data.close
                 fields["range_spread"] = np.ascontiguousarray(spread)  # (T, N)
         elif isinstance(term, MinCommission):
-            _check(term.min_currency >= 0, f"min_commission min_currency must be >= 0, got {term.min_currency}")
+            _check(term.min_currency >= 0,
+                   f"min_commission min_currency must be >= 0, got {term.min_currency}")
             fields["min_currency"] = float(term.min_currency)
         elif isinstance(term, Impact):
             _check(term.coef >= 0, f"impact coef must be >= 0, got {term.coef}")
@@ -275,7 +276,8 @@ def _trailing(x, window, first):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _fill(b, t, weights, target, r_pre, g_pre, pre_value, max_part, cap_adv, trade, filled):  # pragma: no cover
+def _fill(b, t, weights, target, r_pre, g_pre, pre_value, max_part, cap_adv, trade,
+          filled):  # pragma: no cover - compiled
     """Trades ``d`` and filled weights of portfolio ``b`` under the cap; returns the wanted turnover."""
     a = weights.shape[1]
     wanted, clipped, cash = 0.0, False, weights[b, 0] * r_pre[b, 0] / g_pre
