@@ -269,9 +269,10 @@ def portfolio_step(
         rows: ``(B,)`` int64 decision bars ``t``, the rows of the market's per-bar cost arrays.
     """
     out = buffers or StepBuffers(*weights.shape)
-    step_into = getattr(cost, "step_into", None)
-    if step_into is not None:  # MarketCosts: duck-typed, so this module never imports costs.py
-        step_into(value, weights, target, r_pre, r_post, rows, out)
+    # MarketCosts, duck-typed so that this module never imports costs.py; the float test
+    # first keeps the default proportional step free of a failed attribute lookup.
+    if not isinstance(cost, float) and hasattr(cost, "step_into"):
+        cost.step_into(value, weights, target, r_pre, r_post, rows, out)
         return StepResult(out.value, out.weights, out.turnover, out.cost)
     rate = 0.0 if callable(cost) else cost
     _transition_into(value, weights, target, r_pre, r_post, rate,

@@ -174,7 +174,8 @@ class PortfolioEnv(gym.Env):
         self.execution = execution or ("next_open" if self.data.has("open") else "next_close")
         self.r_pre, self.r_post = kernel.execution_ratios(self.data, self.execution)  # (T-1, A)
         self.cost_fn, self.cost_rate = resolve_costs(self.data, COSTS, cost_model, cost_rate, costs)
-        self.capped = isinstance(self.cost_fn, MarketCosts) and self.cost_fn.capped
+        self.per_bar = isinstance(self.cost_fn, MarketCosts)  # costs read the decision bar's row
+        self.capped = self.per_bar and self.cost_fn.capped
         self._rows = np.zeros(1, dtype=np.int64)  # (1,) the decision bar, for per-bar costs
         self.reward_fn = make_reward(reward, **dict(reward_kwargs or {}))
         self.reward_scale = float(reward_scale)
@@ -299,7 +300,8 @@ class PortfolioEnv(gym.Env):
         buf = self._buffers
         if self.dynamic:
             target = kernel.mask_targets(target, self.data.tradable[t : t + 1], buf.target)
-        self._rows[0] = t
+        if self.per_bar:
+            self._rows[0] = t
         res = kernel.portfolio_step(
             self._value, self._weights, target, self.r_pre[t : t + 1], self.r_post[t : t + 1],
             self.cost_fn, buf, self._rows,
