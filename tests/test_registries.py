@@ -66,8 +66,8 @@ def test_every_data_source_loads_a_valid_market(name: str, tmp_path: Path) -> No
     assert np.isfinite(data.prices).all() and (prices > 0).all()
 
 
-def _episode(**env_kwargs) -> list[dict]:
-    data = load("gbm", n_assets=3, n_bars=120, seed=1)
+def _episode(data_kwargs: dict | None = None, **env_kwargs) -> list[dict]:
+    data = load("gbm", n_assets=3, n_bars=120, seed=1, **(data_kwargs or {}))
     env = PortfolioEnv(data, window_bars=5, start="first", **env_kwargs)
     env.reset(seed=0)
     rng, infos = np.random.default_rng(0), []
@@ -87,7 +87,14 @@ def test_every_reward_gives_finite_rewards_over_an_episode(name: str) -> None:
 
 @pytest.mark.parametrize("name", COSTS.names())
 def test_every_cost_model_charges_nonnegative_costs_that_grow_with_turnover(name: str) -> None:
-    infos = _episode(cost_model=name)
+    # OHLCV (impact and participation read volume) and a value in currency (min_commission).
+    infos = _episode({"ohlc": True}, cost_model=name, initial_value=1e5)
     costs = np.array([i["cost"] for i in infos])
     turnover = np.array([i["turnover"] for i in infos])
     assert (costs >= 0).all() and costs[turnover > 0].sum() > 0
+    composed = _episode({"ohlc": True}, costs=[name], initial_value=1e5)  # the term alone, by name
+    assert all(np.isfinite(i["value"]) and i["cost"] >= 0 for i in composed)
+
+
+def test_cost_registry_holds_the_size_and_liquidity_models() -> None:
+    assert {"proportional", "spread", "min_commission", "impact", "participation"} <= set(COSTS.names())

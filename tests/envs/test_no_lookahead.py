@@ -44,18 +44,27 @@ def test_features_up_to_t_ignore_later_prices(t: int, seed: int, normalize: str,
     assert not np.array_equal(base.values[t + 1 :], moved.values[t + 1 :]) or t == 119
 
 
+ALL_COSTS = ["proportional", {"name": "spread", "bps": 2, "range_fraction": 0.5}, "min_commission",
+             {"name": "impact", "coef": 1.0, "window_bars": 10},
+             {"name": "participation", "max_participation": 0.05, "window_bars": 5}]
+"""Every cost model at once, at an initial value of 2e7 where each one bites (volumes ~1.6e7 a bar)."""
+
+
 @settings(max_examples=25, deadline=None)
 @given(t=st.integers(60, 118), seed=st.integers(0, 10_000),
        execution=st.sampled_from(["next_open", "next_close", "close"]),
-       reward=st.sampled_from(["log_return", "differential_sharpe", "drawdown_penalized"]))
+       reward=st.sampled_from(["log_return", "differential_sharpe", "drawdown_penalized"]),
+       costs=st.sampled_from([None, ALL_COSTS]))
 def test_env_observations_and_rewards_up_to_t_ignore_later_prices(
-    t: int, seed: int, execution: str, reward: str
+    t: int, seed: int, execution: str, reward: str, costs: list | None
 ) -> None:
     data = make_market(120, 3, ohlc=True, seed=seed % 5)
     actions = np.random.default_rng(seed).uniform(-1, 1, (120, 4)).astype(np.float32)
+    sized = {} if costs is None else {"costs": costs, "initial_value": 2e7}
 
     def trajectory(market: MarketData) -> list[tuple[int, dict, float]]:
-        env = PortfolioEnv(market, window_bars=10, execution=execution, reward=reward, start="first")
+        env = PortfolioEnv(market, window_bars=10, execution=execution, reward=reward, start="first",
+                           **sized)
         obs, _ = env.reset(seed=0)
         out = [(env.current_index, obs, 0.0)]
         for action in actions:
@@ -113,3 +122,43 @@ def test_whether_an_asset_is_tradable_after_t_is_not_visible_at_t(
             np.testing.assert_array_equal(obs_a[key], obs_b[key])
         assert r_a == r_b
     np.testing.assert_array_equal(targets_a, targets_b)  # the one decided at t included
+
+
+def perturb_liquidity_after(data: MarketData, t: int, seed: int) -> MarketData:
+    """Volumes, highs and lows of every row after ``t`` moved; opens and closes kept."""
+    rng = np.random.default_rng(seed)
+    prices = np.array(data.prices)  # (T, N, F)
+    later = prices[t + 1 :]
+    grow = np.exp(np.abs(rng.normal(0, 0.2, later.shape[:2])))  # (T-t-1, N) >= 1
+    later[..., data.fields.index("volume")] *= np.exp(rng.normal(0, 1.0, later.shape[:2]))
+    later[..., data.fields.index("high")] *= grow
+    later[..., data.fields.index("low")] /= grow
+    return MarketData.from_array(prices, data.dates, data.symbols, data.fields, name=data.name)
+
+
+@settings(max_examples=25, deadline=None)
+@given(t=st.integers(60, 117), seed=st.integers(0, 10_000),
+       execution=st.sampled_from(["next_open", "next_close", "close"]))
+def test_costs_decided_at_t_ignore_later_volume_highs_and_lows(t: int, seed: int, execution: str) -> None:
+    """Cost models read the decision bar and before: the step from t to t+1 is unchanged too."""
+    data = make_market(120, 3, ohlc=True, seed=seed % 5)
+    actions = np.random.default_rng(seed).uniform(-1, 1, (120, 4)).astype(np.float32)
+
+    def trajectory(market: MarketData) -> list[tuple]:
+        env = PortfolioEnv(market, window_bars=10, execution=execution, start="first",
+                           features=["log_return", "momentum_20"], costs=ALL_COSTS, initial_value=2e7)
+        env.reset(seed=0)
+        out = []
+        for action in actions:
+            decided_at = env.current_index
+            if decided_at > t:
+                break
+            _, r, terminated, truncated, info = env.step(action)
+            out.append((decided_at, r, info["value"], info["cost"], info["turnover"], info["filled"].tolist()))
+            if terminated or truncated:
+                break
+        return out
+
+    base, moved = trajectory(data), trajectory(perturb_liquidity_after(data, t, seed))
+    assert base == moved and base[-1][0] == t  # the last step compared ends at t+1
+    assert any(step[4] > 0 and step[3] > 0 for step in base)

@@ -13,8 +13,9 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 import tradegym
 from tests.conftest import make_market
 from tradegym.envs import kernel
+from tradegym.envs.costs import resolve_costs
 from tradegym.envs.discrete import PortfolioDiscreteEnv
-from tradegym.envs.portfolio import PortfolioEnv
+from tradegym.envs.portfolio import COSTS, PortfolioEnv
 from tradegym.errors import ConfigError, DataError
 
 
@@ -65,17 +66,27 @@ def test_every_simplex_point_above_dust_is_reached_exactly(raw: list[float], dat
         np.testing.assert_allclose(kernel.scores_to_weights(s, mapping), w, atol=1e-12)
 
 
-def test_kernel_batch_rows_equal_single_calls(market) -> None:
+COST_TERMS = [None, ["spread"], [{"name": "spread", "range_fraction": 0.5}], ["proportional", "min_commission"],
+              ["impact"], [{"name": "participation", "max_participation": 0.01}],
+              ["proportional", "spread", "min_commission", "impact", "participation"]]
+
+
+@pytest.mark.parametrize("terms", COST_TERMS, ids=lambda t: "+".join(map(str, t or ["callable"])))
+def test_kernel_batch_rows_equal_single_calls(market, terms) -> None:
     rng = np.random.default_rng(0)
     pre, post = kernel.execution_ratios(market, "next_open")
     w = rng.dirichlet(np.ones(4), 5)
     a = rng.dirichlet(np.ones(4), 5)
-    value = rng.uniform(0.5, 2, 5)
-    for cost in (0.002, lambda trade, turnover: 0.002 * turnover):
-        batch = [x.copy() for x in kernel.portfolio_step(value, w, a, pre[10:15], post[10:15], cost)]
+    value = rng.uniform(0.5, 2, 5) * (1 if terms is None else 1e7)  # currency: sizes that bite
+    rows = np.arange(10, 15)  # (5,) decision bars
+    models = (0.002, lambda trade, turnover: 0.002 * turnover) if terms is None else (
+        resolve_costs(market, COSTS, "proportional", 0.002, terms)[0],)
+    for cost in models:
+        batch = [x.copy() for x in kernel.portfolio_step(value, w, a, pre[10:15], post[10:15], cost, rows=rows)]
         for b in range(5):
             single = kernel.portfolio_step(value[b : b + 1], w[b : b + 1], a[b : b + 1],
-                                           pre[10 + b : 11 + b], post[10 + b : 11 + b], cost)
+                                           pre[10 + b : 11 + b], post[10 + b : 11 + b], cost,
+                                           rows=rows[b : b + 1])
             for x, y in zip(batch, single, strict=True):
                 np.testing.assert_allclose(x[b], y[0], rtol=0, atol=1e-15)
 

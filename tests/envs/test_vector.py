@@ -36,6 +36,11 @@ CASES = {
     "user_reward": {"reward": user_reward},
     # Costs of 40 % per unit of turnover and ruin below 90 %: churning ruins within a few steps.
     "ruin": {"cost_rate": 0.4, "ruin_fraction": 0.9},
+    # The cost models of tradegym.envs.costs, at sizes where each one bites (volumes ~1.6e7 a bar).
+    "spread": {"costs": ["proportional", {"name": "spread", "bps": 2, "range_fraction": 0.5}]},
+    "min_commission": {"cost_model": "min_commission", "initial_value": 200.0},
+    "impact": {"costs": [{"name": "impact", "coef": 1.0, "window_bars": 10}], "initial_value": 1e7},
+    "participation": {"costs": [{"name": "participation", "max_participation": 0.05}], "initial_value": 2e7},
 }
 
 

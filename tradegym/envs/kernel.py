@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -122,6 +122,8 @@ class StepBuffers:
         self.cost = np.empty(batch)
         self.g_pre = np.empty(batch)
         self.target = np.empty((batch, slots))
+        self.filled = np.empty((batch, slots))  # weights the trade reached (a capped fill)
+        self.wanted = np.empty(batch)  # turnover asked for, before a cap
 
 
 # The two loops below are the whole step. They are compiled with numba because a step on
@@ -248,8 +250,9 @@ def portfolio_step(
     target: np.ndarray,
     r_pre: np.ndarray,
     r_post: np.ndarray,
-    cost: float | CostFn,
+    cost: float | CostFn | Any,
     buffers: StepBuffers | None = None,
+    rows: np.ndarray | None = None,
 ) -> StepResult:
     """Advance ``B`` portfolios one step (formulas in the module docstring).
 
@@ -259,11 +262,18 @@ def portfolio_step(
         target: ``(B, A)`` target weights on the simplex.
         r_pre: ``(B, A)`` price ratios from the close of ``t`` to the fill.
         r_post: ``(B, A)`` price ratios from the fill to the close of ``t+1``.
-        cost: a proportional ``cost_rate`` (fraction per unit of risky turnover), or a cost
-            model ``(trade (B, A), turnover (B,)) -> cost fraction (B,)``.
+        cost: a proportional ``cost_rate`` (fraction per unit of risky turnover), a cost
+            model ``(trade (B, A), turnover (B,)) -> cost fraction (B,)``, or
+            :class:`~tradegym.envs.costs.MarketCosts` (its compiled step; needs ``rows``).
         buffers: reused output arrays (see :class:`StepBuffers`); allocated when ``None``.
+        rows: ``(B,)`` int64 decision bars ``t``, the rows of the market's per-bar cost arrays.
     """
     out = buffers or StepBuffers(*weights.shape)
+    # MarketCosts, duck-typed so that this module never imports costs.py; the float test
+    # first keeps the default proportional step free of a failed attribute lookup.
+    if not isinstance(cost, float) and hasattr(cost, "step_into"):
+        cost.step_into(value, weights, target, r_pre, r_post, rows, out)
+        return StepResult(out.value, out.weights, out.turnover, out.cost)
     rate = 0.0 if callable(cost) else cost
     _transition_into(value, weights, target, r_pre, r_post, rate,
                      out.value, out.weights, out.trade, out.turnover, out.cost, out.g_pre)

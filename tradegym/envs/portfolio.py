@@ -8,7 +8,7 @@ this class and the compiled kernel (``kernel.py``), which the vector env shares.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -17,6 +17,7 @@ from gymnasium import spaces
 
 from tradegym.data.market import MarketData
 from tradegym.envs import kernel
+from tradegym.envs.costs import TERMS, MarketCosts, resolve_costs
 from tradegym.envs.rewards import RewardContext, log_return, make_reward
 from tradegym.errors import ConfigError, DataError
 from tradegym.features import CLIP, FeatureScaler, compute_features
@@ -24,6 +25,8 @@ from tradegym.registry import Registry
 
 COSTS: Registry[Any] = Registry("cost model")
 COSTS.add("proportional", kernel.proportional_cost)
+for _name, _term in TERMS.items():  # spread, min_commission, impact, participation
+    COSTS.add(_name, _term)
 
 
 def resolve_data(data: MarketData | str, data_kwargs: Mapping[str, Any] | None = None) -> MarketData:
@@ -83,6 +86,12 @@ class PortfolioEnv(gym.Env):
     or a ``cost_model``: a name or ``module:attr`` resolving to a factory
     ``f(cost_rate) -> float | CostFn`` (a float is a proportional rate; a ``CostFn`` maps
     ``(trade (1, A), turnover (1,))`` to a cost fraction). Formulas: :mod:`tradegym.envs.kernel`.
+    ``costs=[...]`` composes registered terms that add up, e.g. ``[{"name": "proportional",
+    "cost_rate": 0.001}, {"name": "spread", "bps": 5}]``: ``spread``, ``min_commission`` (in
+    currency: set a realistic ``initial_value``), ``impact`` (square root of the traded share
+    of trailing volume) and ``participation`` (fills capped at a share of trailing volume, the
+    rest cancelled); ``cost_model="spread"`` (or another of them) is ``cost_rate`` plus that
+    term. Formulas and conventions: :mod:`tradegym.envs.costs`.
 
     ## Rewards
     ``"log_return"`` (default) of value net of costs, ``"simple_return"``,
@@ -102,14 +111,16 @@ class PortfolioEnv(gym.Env):
 
     ## Info
     ``value`` (after costs), ``weights`` (A,) after drift, ``target`` (A,), ``turnover``,
-    ``cost`` (currency), ``log_return``, ``date`` (of bar t+1), ``index``, ``execution``.
+    ``cost`` (currency), ``log_return``, ``date`` (of bar t+1), ``index``, ``execution``; with a
+    participation cap also ``filled`` (A,), the weights the capped trade reached, and
+    ``wanted_turnover`` (``turnover`` is what was filled).
 
     ## Arguments
     ``data`` (MarketData or source name), ``window_bars`` (W), ``features`` (names or
     ``"auto"``), ``normalize`` (``"rolling"``, ``"expanding"``, ``"none"``, or a
-    FeatureScaler), ``cost_rate``, ``cost_model``, ``execution``, ``reward``,
+    FeatureScaler), ``cost_rate``, ``cost_model``, ``costs``, ``execution``, ``reward``,
     ``reward_kwargs``, ``reward_scale``, ``action_mapping``, ``temperature``, ``dust_weight``, ``start``,
-    ``max_steps``, ``initial_value``, ``ruin_fraction``, ``render_mode``.
+    ``max_steps``, ``initial_value`` (currency), ``ruin_fraction``, ``render_mode``.
 
     ## Example
     >>> from tradegym.data import load
@@ -134,6 +145,7 @@ class PortfolioEnv(gym.Env):
         normalize: str | FeatureScaler = "rolling",
         cost_rate: float = 0.001,
         cost_model: Any = "proportional",
+        costs: Sequence[str | Mapping[str, Any]] | None = None,
         execution: str | None = None,
         reward: Any = "log_return",
         reward_kwargs: Mapping[str, Any] | None = None,
@@ -161,8 +173,10 @@ class PortfolioEnv(gym.Env):
         self.window_bars = int(window_bars)
         self.execution = execution or ("next_open" if self.data.has("open") else "next_close")
         self.r_pre, self.r_post = kernel.execution_ratios(self.data, self.execution)  # (T-1, A)
-        self.cost_fn = COSTS.resolve(cost_model)(cost_rate)
-        self.cost_rate = cost_rate
+        self.cost_fn, self.cost_rate = resolve_costs(self.data, COSTS, cost_model, cost_rate, costs)
+        self.per_bar = isinstance(self.cost_fn, MarketCosts)  # costs read the decision bar's row
+        self.capped = self.per_bar and self.cost_fn.capped
+        self._rows = np.zeros(1, dtype=np.int64)  # (1,) the decision bar, for per-bar costs
         self.reward_fn = make_reward(reward, **dict(reward_kwargs or {}))
         self.reward_scale = float(reward_scale)
         self.action_mapping, self.temperature, self.dust_weight = action_mapping, temperature, dust_weight
@@ -286,9 +300,11 @@ class PortfolioEnv(gym.Env):
         buf = self._buffers
         if self.dynamic:
             target = kernel.mask_targets(target, self.data.tradable[t : t + 1], buf.target)
+        if self.per_bar:
+            self._rows[0] = t
         res = kernel.portfolio_step(
             self._value, self._weights, target, self.r_pre[t : t + 1], self.r_post[t : t + 1],
-            self.cost_fn, buf,
+            self.cost_fn, buf, self._rows,
         )
         # Swap state and output arrays instead of copying (the kernel never aliases them).
         self._value, buf.value = buf.value, self._value
@@ -313,6 +329,8 @@ class PortfolioEnv(gym.Env):
             "date": self._dates[self.current_index], "index": self.current_index,
             "execution": self.execution,
         }
+        if self.capped:  # the participation cap: what was filled against what was wanted
+            info["filled"], info["wanted_turnover"] = buf.filled[0].copy(), float(buf.wanted[0])
         if self.render_mode is not None:
             self.history.append(info)
         return self._obs(), reward, bool(terminated), bool(truncated), info

@@ -232,7 +232,7 @@ class PortfolioVectorEnv(VectorEnv):
         buf = self._buffers
         prev_value = self.value
         res = kernel.portfolio_step(prev_value, self._weights, target, self._r_pre, self._r_post,
-                                    env.cost_fn, buf)
+                                    env.cost_fn, buf, t)
         # Swap state and output arrays instead of copying (the kernel never aliases them);
         # prev_value stays intact until the next step writes into it.
         self.value, buf.value = buf.value, self.value
@@ -254,6 +254,8 @@ class PortfolioVectorEnv(VectorEnv):
             "turnover": turnover, "cost": cost, "log_return": log_ret, "date": self.dates[self.index],
             "index": self.index.copy(), "execution": np.full(self.num_envs, env.execution, dtype=object),
         }
+        if env.capped:  # as PortfolioEnv: the participation cap's filled weights and wanted turnover
+            info["filled"], info["wanted_turnover"] = buf.filled.copy(), buf.wanted.copy()
         done = np.flatnonzero(terminated | truncated)
         final_obs: dict[str, np.ndarray] = {}
         reset_info: dict[str, np.ndarray] = {}
