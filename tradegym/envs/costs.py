@@ -132,7 +132,7 @@ def _term(item: str | Mapping[str, Any], registry: Registry[Any], cost_rate: flo
 
     A ``proportional`` term without its own ``cost_rate`` takes the env's ``cost_rate``.
     """
-    params = dict(item) if isinstance(item, Mapping) else {"name": item}
+    params: dict[str, Any] = dict(item) if isinstance(item, Mapping) else {"name": item}
     name = params.pop("name", None)
     if not isinstance(name, str):
         raise ConfigError(f"cost term {item!r} needs a 'name' (one of {registry.names()})")
