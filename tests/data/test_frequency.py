@@ -86,6 +86,19 @@ def test_a_backtest_on_weekly_data_annualises_with_52() -> None:
     assert daily.metrics["sharpe"] == pytest.approx(result.metrics["sharpe"] * math.sqrt(252 / 52), rel=1e-12)
 
 
+def test_the_evidence_annualises_with_the_results_periods_per_year() -> None:
+    from tradegym.backtest.compare import compare
+    from tradegym.backtest.evidence import compare_evidence
+
+    results = compare([], weekly_market(), baselines=["equal_weight", "buy_and_hold"],
+                      env_kwargs={"window_bars": 10})
+    evidence = compare_evidence(results, benchmark="equal_weight", n_resamples=50)
+    assert evidence.periods_per_year == 52.0
+    r = results[1].returns
+    record = next(rec for rec in evidence.records if rec.name == "buy_and_hold")
+    assert record.sharpe == pytest.approx(r.mean() / r.std(ddof=1) * math.sqrt(52), rel=1e-9)
+
+
 def test_the_override_wins_over_the_data_and_the_calendar() -> None:
     given = backtest("equal_weight", weekly_market(), env_kwargs={"window_bars": 10}, periods_per_year=12)
     assert (given.periods_per_year, given.periods_per_year_source) == (12.0, "given")
