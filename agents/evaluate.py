@@ -33,6 +33,7 @@ def evaluate_run(
     static: bool = False,
     map_symbols: Mapping[str, str] | None = None,
     env_overrides: Mapping[str, Any] | None = None,
+    periods_per_year: float | None = None,
 ) -> list[Any]:
     """Backtest a run's model on ``split`` next to ``baselines``; print and write the report.
 
@@ -62,6 +63,9 @@ def evaluate_run(
             to ``baselines`` when missing, or a data spec of one series such as
             ``"sp500_index"``); ``None`` for no evidence.
         static: also write the PNG charts and ``report_static.html``.
+        periods_per_year: bars per year for the metrics; ``None`` takes the config's
+            ``data.periods_per_year`` for the run's own data, else infers it from the
+            market's dates (see :mod:`tradegym.data.frequency`).
 
     Returns:
         ``[agent result, *baseline results]``.
@@ -95,7 +99,7 @@ def evaluate_run(
     if write_report and benchmark in BASELINES and benchmark not in baselines:
         baselines = [*baselines, benchmark]
     results = compare([(Predictor(model), label)], history, start=start, baselines=baselines,
-                      env_kwargs=env_kwargs, env_id=cfg.env.id)
+                      env_kwargs=env_kwargs, env_id=cfg.env.id, periods_per_year=periods_per_year)
     if write_report:
         from tradegym.backtest.report import report
 

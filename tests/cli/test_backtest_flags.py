@@ -83,3 +83,22 @@ def test_bad_policy_flags_are_refused(tmp_path, capsys, flags, message) -> None:
     import re
 
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_periods_per_year_is_inferred_unless_given(run, tmp_path, capsys) -> None:
+    common = ["backtest", str(run), "--baselines", "none", "--benchmark", "none"]
+    assert main([*common, "--out", str(tmp_path / "i")]) == 0
+    assert ("annualisation: 252 periods per year (inferred: daily, weekdays), risk-free rate 0 a year"
+            in capsys.readouterr().out)
+    assert main([*common, "--periods-per-year", "52", "--out", str(tmp_path / "g")]) == 0
+    assert "annualisation: 52 periods per year (given)" in capsys.readouterr().out
+    inferred, given = metrics(tmp_path / "i")[0], metrics(tmp_path / "g")[0]
+    assert (inferred["periods_per_year"], inferred["periods_per_year_source"]) == (252, "inferred: daily, weekdays")
+    assert (given["periods_per_year"], given["periods_per_year_source"]) == (52, "given")
+    assert given["sharpe"] == pytest.approx(inferred["sharpe"] * (52 / 252) ** 0.5, rel=1e-9)
+    # A baseline or a policy takes the flag too; a value that is no frequency is refused.
+    policy = ["backtest", "equal_weight", "--data", "gbm", "--baselines", "none", "--benchmark", "none"]
+    assert main([*policy, "--periods-per-year", "12", "--out", str(tmp_path / "p")]) == 0
+    assert metrics(tmp_path / "p")[0]["periods_per_year"] == 12
+    assert main([*policy, "--periods-per-year", "0", "--out", str(tmp_path / "z")]) == 2
+    assert "periods_per_year must be a number > 0" in capsys.readouterr().err

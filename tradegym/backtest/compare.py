@@ -87,6 +87,7 @@ def compare(
     tables: Mapping[str, Any] | None = None,
     echo: Callable[[str], Any] = print,
     benchmark: str | None = "equal_weight",
+    periods_per_year: float | None = None,
     **report_options: Any,
 ) -> list[BacktestResult]:
     """Backtest ``policies`` and ``baselines`` on ``market`` from ``start``; report if ``out``.
@@ -107,6 +108,8 @@ def compare(
         benchmark: the row the report tests every other against (see
             :func:`tradegym.backtest.report.report`); a baseline name missing from
             ``baselines`` is backtested too; a data spec of one series is its own row.
+        periods_per_year: bars per year for every row's metrics; ``None`` (default) reads
+            them from ``market`` (see :func:`tradegym.backtest.backtest`).
         **report_options: more arguments of the report (``static``, ``provenance``,
             ``in_sample``, ``events``, ``market``; the market defaults to ``market``).
 
@@ -120,10 +123,9 @@ def compare(
     if (out is not None and benchmark is not None and benchmark in BASELINES and benchmark not in baselines
             and benchmark not in names):
         baselines = [*baselines, benchmark]
-    results = [backtest(p, market, env_kwargs=env_kwargs, env_id=env_id, name=n, start=start)
-               for p, n in policies]
-    results += [backtest(b, market, env_kwargs=env_kwargs, env_id=env_id, name=b, start=start)
-                for b in baselines]
+    common = dict(env_kwargs=env_kwargs, env_id=env_id, start=start, periods_per_year=periods_per_year)
+    results = [backtest(p, market, name=n, **common) for p, n in policies]
+    results += [backtest(b, market, name=b, **common) for b in baselines]
     if not results:
         raise ConfigError("nothing to backtest: no policy and no baseline given")
     if out is not None:

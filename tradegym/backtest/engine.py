@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from tradegym.backtest.metrics import METRIC_LABELS, compute_metrics, format_metric
+from tradegym.data.frequency import resolve_periods_per_year
 from tradegym.data.market import MarketData
 from tradegym.errors import ConfigError, DataError
 from tradegym.policy import as_policy, policy_name
@@ -48,6 +49,9 @@ class BacktestResult:
         cost_rate: proportional cost rate (a fraction: 0.001 = 10 bps).
         data_name: name of the market.
         periods_per_year: bars per year used to annualise ``metrics``.
+        periods_per_year_source: where that value came from, for reports: ``"given"``,
+            ``"declared by the data"`` or ``"inferred: daily, weekdays"`` (see
+            :func:`tradegym.data.frequency.resolve_periods_per_year`).
         metrics: :func:`~tradegym.backtest.metrics.compute_metrics` of ``returns``.
         risk_free_rate: annual risk-free rate used by ``metrics`` (a fraction).
         targets: ``(S, A)`` target weights each step traded to, indexed like ``returns``
@@ -73,13 +77,21 @@ class BacktestResult:
     targets: pd.DataFrame | None = None
     pre_trade: pd.DataFrame | None = None
     pre_trade_value: pd.Series | None = None
+    periods_per_year_source: str = "given"
+
+    @property
+    def annualisation(self) -> str:
+        """``"252 periods per year (inferred: daily, weekdays), risk-free rate 0 a year"``."""
+        return (f"{self.periods_per_year:g} periods per year ({self.periods_per_year_source}), "
+                f"risk-free rate {self.risk_free_rate:g} a year")
 
     def summary(self) -> str:
-        """A few lines: policy, market, period, execution and cost, then every metric."""
+        """A few lines: policy, market, period, execution, cost and annualisation, then every metric."""
         start, end = self.equity.index[0].date(), self.equity.index[-1].date()
         lines = [
             f"{self.name} on {self.data_name}, {start} to {end} ({len(self.returns)} bars), "
             f"execution={self.execution}, cost {self.cost_rate * 1e4:g} bps",
+            f"  annualisation: {self.annualisation}",
         ]
         width = max(len(label) for label in METRIC_LABELS.values())
         for key, label in METRIC_LABELS.items():
@@ -106,7 +118,7 @@ def backtest(
     env_kwargs: Mapping[str, Any] | None = None,
     env_id: str | None = None,
     name: str | None = None,
-    periods_per_year: float = 252,
+    periods_per_year: float | None = None,
     risk_free_rate: float = 0.0,
     start: Any = None,
 ) -> BacktestResult:
@@ -125,7 +137,10 @@ def backtest(
             subclass such as ``tradegym/PortfolioDiscrete-v0`` for DQN agents); default
             the run's env for a run directory, else ``tradegym/Portfolio-v0``.
         name: display name (default: the policy's ``name``, function name or class name).
-        periods_per_year: bars per year for the metrics.
+        periods_per_year: bars per year for the metrics; ``None`` (default) takes the
+            market's declared value (``meta["periods_per_year"]``) or infers it from its
+            dates (252 for daily weekday bars, 52 weekly, 8760 hourly 24/7...; see
+            :func:`tradegym.data.frequency.infer_periods_per_year`). The result says which.
         risk_free_rate: annual risk-free rate for the metrics (a fraction).
         start: first decision date (anything ``pd.Timestamp`` takes; the first bar on or
             after it). Rows before it are history only: they feed the causal features and
@@ -138,35 +153,20 @@ def backtest(
     Raises:
         ValueError: the policy's action or target weights are NaN/inf or wrongly shaped
             (the message names the step and date), or the env rejects ``env_kwargs``.
-        ConfigError: ``env_kwargs`` sets ``start``, or an unknown baseline name.
+        ConfigError: ``env_kwargs`` sets ``start``, an unknown baseline name, or
+            ``periods_per_year`` (given or declared by the data) not ``> 0``.
         DataError: ``start`` leaves no bar to trade, or too little history before it for
             the window and feature warm-up (the message says how many bars are needed).
     """
     from tradegym.envs import make
 
-    if isinstance(policy, (str, os.PathLike)) and Path(policy).is_dir():
-        from tradegym.policy import load_run_policy
-
-        policy, defaults = load_run_policy(policy)
-        env_id = env_id or defaults["env_id"]
-        env_kwargs = defaults["env_kwargs"] if env_kwargs is None else env_kwargs
-        name = name or defaults["name"]
-    env_id = env_id or "tradegym/Portfolio-v0"
-    kwargs = dict(env_kwargs or {})
-    if "start" in kwargs:
-        raise ConfigError(
-            f"env_kwargs sets start={kwargs['start']!r}, but a backtest always starts at the "
-            "first bar with a full window; slice the data to move the start"
-        )
-    if isinstance(policy, str):
-        from tradegym.backtest.baselines import make_baseline
-
-        policy = make_baseline(policy)
-    label = name or policy_name(policy)
+    policy, env_id, kwargs, label = _resolve_policy(policy, env_id, env_kwargs, name)
     # Policies step the env as made (observation wrappers such as a forecast feature or a
     # compressed state included); baselines trade on the unwrapped env's weights directly.
     wrapped = make(env_id, data=data, start="first", **kwargs)
     env: Any = wrapped.unwrapped  # a PortfolioEnv or a user's env with its interface
+    periods_per_year, ppy_source = resolve_periods_per_year(
+        env.data.dates, getattr(env.data, "meta", None), periods_per_year)
     obs, info = wrapped.reset(options={"start": _start_index(env, start)})
     chooser: Any = getattr(policy, "target_weights", None)
     predictor = None if callable(chooser) else as_policy(policy)
@@ -221,7 +221,31 @@ def backtest(
         targets=targets_f,
         pre_trade=pre_trade,
         pre_trade_value=pre_value,
+        periods_per_year_source=ppy_source,
     )
+
+
+def _resolve_policy(policy: Any, env_id: str | None, env_kwargs: Mapping[str, Any] | None,
+                    name: str | None) -> tuple[Any, str, dict[str, Any], str]:
+    """``(policy, env id, env kwargs, label)``: a run directory's or a baseline name's own."""
+    if isinstance(policy, (str, os.PathLike)) and Path(policy).is_dir():
+        from tradegym.policy import load_run_policy
+
+        policy, defaults = load_run_policy(policy)
+        env_id = env_id or defaults["env_id"]
+        env_kwargs = defaults["env_kwargs"] if env_kwargs is None else env_kwargs
+        name = name or defaults["name"]
+    kwargs = dict(env_kwargs or {})
+    if "start" in kwargs:
+        raise ConfigError(
+            f"env_kwargs sets start={kwargs['start']!r}, but a backtest always starts at the "
+            "first bar with a full window; slice the data to move the start"
+        )
+    if isinstance(policy, str):
+        from tradegym.backtest.baselines import make_baseline
+
+        policy = make_baseline(policy)
+    return policy, env_id or "tradegym/Portfolio-v0", kwargs, name or policy_name(policy)
 
 
 def _trade_record(env: Any, weights: pd.DataFrame, targets: list[Any], rows: list[int],

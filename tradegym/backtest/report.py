@@ -91,6 +91,7 @@ def metrics_records(results: Sequence[BacktestResult],
             "execution": r.execution,
             "cost_rate": r.cost_rate,
             "periods_per_year": r.periods_per_year,
+            "periods_per_year_source": r.periods_per_year_source,
         }
         for key in METRIC_LABELS:
             value = r.metrics.get(key)
@@ -231,6 +232,7 @@ def report(
     setup = [
         f"backtest: {period} · {describe_setup(results)}",
         f"execution: {first.execution} ({EXECUTION_NOTES.get(first.execution, 'custom')})",
+        f"annualisation: {first.annualisation}",
         *universe_lines(market, first.equity.index[0], first.equity.index[-1]),
     ]
     for line in setup:
@@ -251,8 +253,6 @@ def report(
         echo(frame.to_string(index=False))
     echo("")
     out = Path(out_dir)
-    rf = f"risk-free rate {first.risk_free_rate:g} a year"
-    setup = [*setup, f"{first.periods_per_year:g} periods per year, {rf}, data {first.data_name}"]
     names = ", ".join(policies) if policies else "baselines"
     title = title or f"Backtest: {names}" + (" vs baselines" if policies else "")
     methods = EVIDENCE_METHODS if evidence is not None else {}
@@ -330,7 +330,7 @@ def series_result(name: str, returns: pd.Series, like: BacktestResult) -> Backte
                               risk_free_rate=like.risk_free_rate, turnover=zeros, costs=zeros)
     return BacktestResult(name, equity.rename(name), returns.rename(name), pd.DataFrame(index=equity.index),
                           zeros, zeros, like.execution, 0.0, name, like.periods_per_year, metrics,
-                          like.risk_free_rate)
+                          like.risk_free_rate, periods_per_year_source=like.periods_per_year_source)
 
 
 def _benchmark_returns(rows: Sequence[BacktestResult], benchmark: str | None) -> pd.Series | None:

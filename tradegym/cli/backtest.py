@@ -5,12 +5,15 @@
     tradegym backtest RUN_DIR_OR_POLICY [--split test] [--data SPEC] [--baselines default|a,b|none]
         [--benchmark BASELINE|SERIES_SPEC] [--static] [--execution X] [--cost-rate R]
         [--window W] [--split-fractions TRAIN,VAL] [--map-symbols RUN=DATA,...]
+        [--periods-per-year N]
 
 On a run directory the run's env settings are the defaults: ``--execution`` and
 ``--cost-rate`` override them (the header says ``overrides: ...``), ``--window`` other than
 the run's is refused (the model's input shape is fixed), and so is ``--split-fractions`` (a
 run is tested on its own split, the one it never trained on). For a baseline or a policy
-the defaults are 10 bps, 30 bars and the 70/15/15 split.
+the defaults are 10 bps, 30 bars and the 70/15/15 split. Metrics annualise with the bars
+per year the data's calendar shows (252 for daily weekday bars; see
+:mod:`tradegym.data.frequency`) unless ``--periods-per-year`` says otherwise.
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     print(f"{args.split} split of {market.describe()}")
     compare([(policy, name)], history, start=start, baselines=names, env_kwargs=env_kwargs,
             out=out, title=f"Backtest of {name} on the {args.split} split of {market.name}",
-            benchmark=benchmark, static=args.static,
+            benchmark=benchmark, static=args.static, periods_per_year=args.periods_per_year,
             provenance={"data spec": args.data or "sp500_stocks", "policy": args.target,
                         "split": f"{args.split} ({cut})"})
     return 0
@@ -131,7 +134,7 @@ def _backtest_run(args: argparse.Namespace, target: Path, baselines: list[str] |
 
     evaluate_run(target, split=args.split, baselines=baselines, out=args.out,
                  best=not args.final, data=args.data, benchmark=benchmark, static=args.static,
-                 map_symbols=parse_symbol_map(args.map_symbols),
+                 map_symbols=parse_symbol_map(args.map_symbols), periods_per_year=args.periods_per_year,
                  env_overrides={"execution": args.execution, "cost_rate": args.cost_rate,
                                 "window_bars": args.window})
     return 0
@@ -197,6 +200,11 @@ def add_backtest_parser(commands: Any) -> None:
     bt.add_argument("--map-symbols", default=None, metavar="RUN=DATA,...",
                     help="with a run and --data: which data symbol plays each run symbol whose "
                          "name differs (e.g. FB=META); same symbols in another order need nothing")
+    bt.add_argument("--periods-per-year", type=float, default=None, metavar="N",
+                    help="bars per year for annualising the metrics (default: the run's "
+                         "data.periods_per_year, else inferred from the data's dates: 252 for "
+                         "daily weekday bars, 365 daily 24/7, 52 weekly, 12 monthly, 8760 "
+                         "hourly 24/7); the report says which")
     bt.add_argument("--trust", action="store_true",
                     help="allow loading a .zip archive (it is a pickle: it can run code)")
     bt.add_argument("--algo", default=None, help="algorithm of a .zip archive (ppo, dqn, ...)")

@@ -58,9 +58,17 @@ def to_market(
 
 
 def synthetic_meta(name: str, seed: int | None, params: dict[str, Any]) -> dict[str, Any]:
-    """The ``meta`` of a generated market: source, seed, initial price and parameters."""
-    return {"source": name, "synthetic": True, "seed": seed,
+    """The ``meta`` of a generated market: source, seed, initial price and parameters.
+
+    A generator that de-annualises with ``periods_per_year`` declares it at the top level,
+    where backtests read it (:func:`tradegym.data.frequency.resolve_periods_per_year`): its
+    business-day dates would otherwise say 252 whatever the value.
+    """
+    meta = {"source": name, "synthetic": True, "seed": seed,
             "initial_price": INITIAL_PRICE, "params": params}
+    if "periods_per_year" in params:
+        meta["periods_per_year"] = float(params["periods_per_year"])
+    return meta
 
 
 def business_days(n_assets: int, n_bars: int, start: str) -> pd.DatetimeIndex:

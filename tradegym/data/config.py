@@ -14,10 +14,11 @@ same things about its data and resumes only on the same data.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tradegym.data import DEFAULT_SOURCE, load, source_arguments
+from tradegym.data.frequency import check_periods_per_year
 from tradegym.data.market import DEFAULT_SPLIT, MarketData, Split
 from tradegym.data.spec import merge_options, parse_spec
 
@@ -46,21 +47,31 @@ class DataConfig:
     test is never seen."""
     val: float | str = DEFAULT_SPLIT[1]
     """Fraction of rows for validation, or its last date (walk-forward folds use dates)."""
+    periods_per_year: float | None = None
+    """Bars per year for annualising validation and backtest metrics; None infers it from the
+    dates (252 for daily weekday bars, 52 weekly, 8760 hourly 24/7: see
+    :mod:`tradegym.data.frequency`). Set it when the calendar misleads."""
 
 
 def load_market(cfg: DataConfig) -> MarketData:
     """The configured market, restricted to its dates and symbols (not split).
 
     Raises:
-        ConfigError: unknown source or option, or ``kwargs`` (or ``run``) setting an option the
-            spec sets to another value.
+        ConfigError: unknown source or option, ``kwargs`` (or ``run``) setting an option the
+            spec sets to another value, or ``periods_per_year`` not ``> 0``.
         DataError: the source's data is invalid or the filters leave nothing.
     """
     spec = parse_spec(cfg.source)
     kwargs = merge_options(cfg.source, spec.kwargs, source_arguments(cfg.source, cfg.kwargs, cfg.run),
                            where="data.kwargs")
-    return load(spec.source, start=cfg.start or None, end=cfg.end or None, symbols=cfg.symbols,
+    data = load(spec.source, start=cfg.start or None, end=cfg.end or None, symbols=cfg.symbols,
                 **kwargs)
+    if cfg.periods_per_year is None:
+        return data
+    # Declared in meta, which every slice and selection keeps, so validation, backtests and
+    # walk-forward folds of this market all annualise with it.
+    value = check_periods_per_year(cfg.periods_per_year, "data.periods_per_year")
+    return replace(data, meta={**data.meta, "periods_per_year": value})
 
 
 def load_data(cfg: DataConfig, *, min_rows: int = 2) -> tuple[MarketData, Split]:

@@ -2,7 +2,9 @@ r"""Synthetic markets: GBM, regime-switching GARCH, a planted learnable signal, 
 
 Every generator returns :class:`~tradegym.data.MarketData` on a business-day calendar
 (``pd.bdate_range(start, periods=n_bars)``) with symbols ``S00, S01, ...``, ``name`` equal
-to its source name and ``meta`` holding the generating parameters and seed. Output is a
+to its source name and ``meta`` holding the generating parameters and seed (``gbm`` and
+``regime`` also declare ``meta["periods_per_year"]``, the value they de-annualise with, which
+backtests annualise with; see :mod:`tradegym.data.frequency`). Output is a
 deterministic function of the arguments (``np.random.default_rng(seed)``). Prices start at
 ``close[0] = 100``. Shape letters: ``T`` bars, ``N`` assets, ``P = periods_per_year``.
 

@@ -43,8 +43,7 @@ def provenance_rows(results: Sequence[BacktestResult], market: MarketData | None
         ("execution", ", ".join(dict.fromkeys(r.execution for r in results))),
         ("cost model", "proportional: " + ", ".join(dict.fromkeys(
             f"{r.cost_rate * 1e4:g} bps of traded value" for r in results))),
-        ("annualisation", f"{first.periods_per_year:g} periods per year, risk-free rate "
-                          f"{first.risk_free_rate:g} a year"),
+        ("annualisation", first.annualisation),
     ]
     rows += [(str(k), _text(v)) for k, v in extra.items() if v is not None]
     rows.append(("tradegym version", tradegym.__version__))
