@@ -121,6 +121,10 @@ def test_whether_an_asset_is_tradable_after_t_is_not_visible_at_t(
         for key in ("window", "weights", "mask"):
             np.testing.assert_array_equal(obs_a[key], obs_b[key])
         assert r_a == r_b
+    if discrete and actions[len(targets_a) - 1] == 0:
+        # A hold's target is the holdings drifted to the fill (t+1's open or close): that is
+        # the execution of the decision taken at t, not the decision, so it may see t+1.
+        targets_a, targets_b = targets_a[:-1], targets_b[:-1]
     np.testing.assert_array_equal(targets_a, targets_b)  # the one decided at t included
 
 
