@@ -53,8 +53,10 @@ from tradegym.errors import ConfigError
 def _portfolio_spaces(
     observation_space: Any,
 ) -> tuple[spaces.Box, spaces.Box, dict[str, int], dict[str, spaces.Box]]:
-    """The ``window`` ``(W, N, K)`` and ``weights`` ``(A,)`` boxes, ``{key: size}`` of extra 1-D
-    boxes and ``{key: box}`` of the coarse-timeframe windows ``window_*`` ``(W_tf, N, K)``.
+    """The ``window``, ``weights``, extra 1-D and coarse-timeframe boxes of a PortfolioEnv space.
+
+    Returns ``window`` ``(W, N, K)``, ``weights`` ``(A,)``, ``{key: size}`` of extra 1-D boxes
+    and ``{key: box}`` of the coarse-timeframe windows ``window_*`` ``(W_tf, N, K)``.
 
     Raises:
         ConfigError: not a Dict with those two keys and ranks, or an extra key that is not
@@ -131,8 +133,11 @@ class WindowExtractor(BaseFeaturesExtractor):
         self.head = nn.Sequential(nn.Linear(joined, features_dim), nn.ReLU())
 
     def forward(self, observations: dict[str, Tensor]) -> Tensor:
-        """``{"window": (B, W, N, K), "weights": (B, A), extra 1-D keys (B, E),
-        window_* (B, W_tf, N, K)} -> (B, features_dim)``."""
+        """Encode and join: ``dict -> (B, features_dim)``.
+
+        Keys: ``window`` ``(B, W, N, K)``, ``window_*`` ``(B, W_tf, N, K)``, ``weights``
+        ``(B, A)`` and extra 1-D keys ``(B, E)``.
+        """
         code = self.encoder(observations["window"])  # (B, D)
         parts = [code] + [enc(observations[key]) for key, enc in self.timeframe_encoders.items()]
         parts += [observations[key].to(code.dtype) for key in ("weights", *self.extra_sizes)]
