@@ -6,7 +6,9 @@
 Any other 1-D ``Box`` keys of the observation (such as the ``forecast`` that
 :class:`~feature_nets.forecast.observation.ForecastObservation` adds, or the ``mask`` ``(N,)``
 of assets tradable at ``t`` that a dynamic universe adds) are joined after the weights, in
-sorted key order.
+sorted key order. Coarse-timeframe windows ``window_1W``, ``window_1M``, ... ``(B, W_tf, N, K)``
+(``PortfolioEnv(timeframes=...)``) are each encoded by an encoder of the same kind with its
+own weights, and their codes joined after the ``window`` code.
 SB3's policy and value heads follow it. It plugs in where SB3 expects it, through
 ``policy_kwargs`` with the ``"MultiInputPolicy"`` of PPO (continuous ``PortfolioEnv``),
 DQN (``PortfolioDiscreteEnv``) and, from sb3-contrib, RecurrentPPO's ``"MultiInputLstmPolicy"``
@@ -48,8 +50,13 @@ from feature_nets.encoders import WindowEncoder
 from tradegym.errors import ConfigError
 
 
-def _portfolio_spaces(observation_space: Any) -> tuple[spaces.Box, spaces.Box, dict[str, int]]:
-    """The ``window`` ``(W, N, K)`` and ``weights`` ``(A,)`` boxes, and ``{key: size}`` of extra 1-D boxes.
+def _portfolio_spaces(
+    observation_space: Any,
+) -> tuple[spaces.Box, spaces.Box, dict[str, int], dict[str, spaces.Box]]:
+    """The ``window``, ``weights``, extra 1-D and coarse-timeframe boxes of a PortfolioEnv space.
+
+    Returns ``window`` ``(W, N, K)``, ``weights`` ``(A,)``, ``{key: size}`` of extra 1-D boxes
+    and ``{key: box}`` of the coarse-timeframe windows ``window_*`` ``(W_tf, N, K)``.
 
     Raises:
         ConfigError: not a Dict with those two keys and ranks, or an extra key that is not
@@ -69,14 +76,17 @@ def _portfolio_spaces(observation_space: Any) -> tuple[spaces.Box, spaces.Box, d
         raise ConfigError(f"{expected}; got window {window!r}")
     if not isinstance(weights, spaces.Box) or len(weights.shape) != 1:
         raise ConfigError(f"{expected}; got weights {weights!r}")
-    extra = {}
+    extra, timeframes = {}, {}
     for key in sorted(set(observation_space.spaces) - {"window", "weights"}):
         box = observation_space[key]
+        if key.startswith("window_") and isinstance(box, spaces.Box) and len(box.shape) == 3:
+            timeframes[key] = box
+            continue
         if not isinstance(box, spaces.Box) or len(box.shape) != 1:
             raise ConfigError(f"WindowExtractor joins extra observation keys only as 1-D Boxes; "
                               f"{key!r} is {box!r}: {hint}")
         extra[key] = box.shape[0]
-    return window, weights, extra
+    return window, weights, extra, timeframes
 
 
 class WindowExtractor(BaseFeaturesExtractor):
@@ -105,19 +115,31 @@ class WindowExtractor(BaseFeaturesExtractor):
     def __init__(self, observation_space: spaces.Dict, encoder: str = "lstm", hidden_size: int = 32,
                  features_dim: int = 64, asset_mode: str = "shared",
                  encoder_kwargs: dict[str, Any] | None = None) -> None:
-        window_space, weights_space, self.extra_sizes = _portfolio_spaces(observation_space)
+        window_space, weights_space, self.extra_sizes, coarse = _portfolio_spaces(observation_space)
         if int(features_dim) != features_dim or features_dim < 1:
             raise ConfigError(f"features_dim must be an integer >= 1, got {features_dim!r}")
         super().__init__(observation_space, features_dim)
         w, n, k = window_space.shape
         self.encoder = WindowEncoder(encoder, w, n, k, hidden_size=hidden_size, asset_mode=asset_mode,
                                      **dict(encoder_kwargs or {}))
-        joined = self.encoder.output_dim + weights_space.shape[0] + sum(self.extra_sizes.values())
+        # One encoder per coarse timeframe, same kind, own weights (empty without timeframes).
+        self.timeframe_encoders = nn.ModuleDict({
+            key: WindowEncoder(encoder, *box.shape, hidden_size=hidden_size, asset_mode=asset_mode,
+                               **dict(encoder_kwargs or {}))
+            for key, box in coarse.items()
+        })
+        codes = self.encoder.output_dim + sum(e.output_dim for e in self.timeframe_encoders.values())
+        joined = codes + weights_space.shape[0] + sum(self.extra_sizes.values())
         self.head = nn.Sequential(nn.Linear(joined, features_dim), nn.ReLU())
 
     def forward(self, observations: dict[str, Tensor]) -> Tensor:
-        """``{"window": (B, W, N, K), "weights": (B, A), extra 1-D keys (B, E)} -> (B, features_dim)``."""
+        """Encode and join: ``dict -> (B, features_dim)``.
+
+        Keys: ``window`` ``(B, W, N, K)``, ``window_*`` ``(B, W_tf, N, K)``, ``weights``
+        ``(B, A)`` and extra 1-D keys ``(B, E)``.
+        """
         code = self.encoder(observations["window"])  # (B, D)
-        parts = [code] + [observations[key].to(code.dtype) for key in ("weights", *self.extra_sizes)]
-        joined = torch.cat(parts, dim=1)  # (B, D + A + sum E)
+        parts = [code] + [enc(observations[key]) for key, enc in self.timeframe_encoders.items()]
+        parts += [observations[key].to(code.dtype) for key in ("weights", *self.extra_sizes)]
+        joined = torch.cat(parts, dim=1)  # (B, D + sum D_tf + A + sum E)
         return self.head(joined)  # (B, features_dim)

@@ -54,9 +54,10 @@ ALL_COSTS = ["proportional", {"name": "spread", "bps": 2, "range_fraction": 0.5}
 @given(t=st.integers(60, 118), seed=st.integers(0, 10_000),
        execution=st.sampled_from(["next_open", "next_close", "close"]),
        reward=st.sampled_from(["log_return", "differential_sharpe", "drawdown_penalized"]),
-       costs=st.sampled_from([None, ALL_COSTS]))
+       costs=st.sampled_from([None, ALL_COSTS]),
+       timeframes=st.sampled_from([None, ("1D", "1W", "1M"), ("2W", "1Q")]))
 def test_env_observations_and_rewards_up_to_t_ignore_later_prices(
-    t: int, seed: int, execution: str, reward: str, costs: list | None
+    t: int, seed: int, execution: str, reward: str, costs: list | None, timeframes: tuple | None
 ) -> None:
     data = make_market(120, 3, ohlc=True, seed=seed % 5)
     actions = np.random.default_rng(seed).uniform(-1, 1, (120, 4)).astype(np.float32)
@@ -64,7 +65,7 @@ def test_env_observations_and_rewards_up_to_t_ignore_later_prices(
 
     def trajectory(market: MarketData) -> list[tuple[int, dict, float]]:
         env = PortfolioEnv(market, window_bars=10, execution=execution, reward=reward, start="first",
-                           **sized)
+                           timeframes=timeframes, **sized)
         obs, _ = env.reset(seed=0)
         out = [(env.current_index, obs, 0.0)]
         for action in actions:
@@ -80,8 +81,9 @@ def test_env_observations_and_rewards_up_to_t_ignore_later_prices(
     assert len(base) == len(moved) > 1
     for (i, obs_a, r_a), (j, obs_b, r_b) in zip(base, moved, strict=True):
         assert i == j <= t
-        np.testing.assert_array_equal(obs_a["window"], obs_b["window"])
-        np.testing.assert_array_equal(obs_a["weights"], obs_b["weights"])
+        assert obs_a.keys() == obs_b.keys()
+        for key in obs_a:  # window, weights and every coarse timeframe's window
+            np.testing.assert_array_equal(obs_a[key], obs_b[key], err_msg=key)
         assert r_a == r_b
 
 

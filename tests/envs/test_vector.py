@@ -41,6 +41,7 @@ CASES = {
     "min_commission": {"cost_model": "min_commission", "initial_value": 200.0},
     "impact": {"costs": [{"name": "impact", "coef": 1.0, "window_bars": 10}], "initial_value": 1e7},
     "participation": {"costs": [{"name": "participation", "max_participation": 0.05}], "initial_value": 2e7},
+    "timeframes": {"timeframes": ("1D", "1W", "1M"), "timeframe_bars": {"1W": 4, "1M": 3}},
 }
 
 
@@ -63,7 +64,10 @@ def assert_info_equal(vec_info: dict, single_info: dict) -> None:
 
 
 def assert_obs_equal(a: dict, b: dict) -> None:
-    np.testing.assert_array_equal(a["window"], b["window"])
+    assert a.keys() == b.keys()
+    for key in a:
+        if key.startswith("window"):  # the daily window and every coarse timeframe's
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     np.testing.assert_allclose(a["weights"], b["weights"], rtol=1e-6, atol=1e-7)
 
 

@@ -19,6 +19,7 @@ from tradegym.data.market import MarketData
 from tradegym.envs import kernel
 from tradegym.envs.costs import TERMS, MarketCosts, resolve_costs
 from tradegym.envs.rewards import RewardContext, log_return, make_reward
+from tradegym.envs.timeframes import build_timeframes
 from tradegym.errors import ConfigError, DataError
 from tradegym.features import CLIP, FeatureScaler, compute_features
 from tradegym.registry import Registry
@@ -58,6 +59,9 @@ class PortfolioEnv(gym.Env):
     ``weights``  ``(A,)``        ``[0, 1]``        current weights, cash first, sum 1
     ``mask``     ``(N,)``        ``{0, 1}``        only on a dynamic universe (``data.dynamic``):
                                                    1 where the asset is tradable at ``t``
+    ``window_``  ``(W_tf, N,     as ``window``     only with ``timeframes``: one key per coarse
+    ``1W`` ...   K)``                              timeframe, its last bar the partial period
+                                                   up to ``t`` (:mod:`tradegym.envs.timeframes`)
     ===========  ==============  ================  ============================================
 
     ## Dynamic universe
@@ -120,7 +124,9 @@ class PortfolioEnv(gym.Env):
     ``"auto"``), ``normalize`` (``"rolling"``, ``"expanding"``, ``"none"``, or a
     FeatureScaler), ``cost_rate``, ``cost_model``, ``costs``, ``execution``, ``reward``,
     ``reward_kwargs``, ``reward_scale``, ``action_mapping``, ``temperature``, ``dust_weight``, ``start``,
-    ``max_steps``, ``initial_value`` (currency), ``ruin_fraction``, ``render_mode``.
+    ``max_steps``, ``initial_value`` (currency), ``ruin_fraction``, ``render_mode``,
+    ``timeframes`` (e.g. ``("1D", "1W", "1M")``; default: the data's bars only), ``timeframe_bars``
+    (``W_tf``: an int or ``{timeframe: int}``; default ``window_bars``).
 
     ## Example
     >>> from tradegym.data import load
@@ -158,6 +164,8 @@ class PortfolioEnv(gym.Env):
         initial_value: float = 1.0,
         ruin_fraction: float = 0.05,
         render_mode: str | None = None,
+        timeframes: Sequence[str] | None = None,
+        timeframe_bars: int | Mapping[str, int] | None = None,
     ) -> None:
         self.data = resolve_data(data, data_kwargs)
         if window_bars < 1:
@@ -188,6 +196,8 @@ class PortfolioEnv(gym.Env):
             masked.flags.writeable = False
             self._features = masked
             self._mask = self.data.tradable.astype(np.float32)  # (T, N)
+        self.timeframes = build_timeframes(  # () unless coarse timeframes are asked for
+            self.data, timeframes, self.feature_set.names, normalize, timeframe_bars or self.window_bars)
         self.first_index = self.feature_set.warmup_bars + self.window_bars - 1
         self.data.require_rows(
             self.first_index + 2,
@@ -209,6 +219,8 @@ class PortfolioEnv(gym.Env):
         }
         if self.dynamic:  # only then: static markets keep the observation space of older runs
             obs_spaces["mask"] = spaces.Box(0.0, 1.0, (n,), np.float32)
+        for tf in self.timeframes:
+            obs_spaces[tf.key] = spaces.Box(-bound, bound, (tf.window_bars, n, k), np.float32)
         self.observation_space: spaces.Dict = spaces.Dict(obs_spaces)
         self.action_space = spaces.Box(-1.0, 1.0, (a,), np.float32)
         self.current_index = self.first_index
@@ -398,6 +410,8 @@ class PortfolioEnv(gym.Env):
         obs = {"window": window, "weights": self._weights[0].astype(np.float32)}
         if self.dynamic:
             obs["mask"] = self._mask[t].copy()  # (N,)
+        for tf in self.timeframes:
+            obs[tf.key] = tf.window(t)  # (W_tf, N, K), a new array
         return obs
 
     def _cash(self) -> np.ndarray:

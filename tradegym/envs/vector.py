@@ -380,6 +380,8 @@ class PortfolioVectorEnv(VectorEnv):
         out["weights"][...] = weights  # (D, A) float64 -> float32
         if "mask" in out:
             np.take(self.env._mask, index, axis=0, out=out["mask"], mode="clip")  # (D, N)
+        for tf in self.env.timeframes:  # coarse windows: precomputed rows, one take each
+            np.take(tf.values, tf.rows[index], axis=0, out=out[tf.key], mode="clip")  # (D, W_tf, N, K)
         return out
 
     def _empty_obs(self, n: int) -> dict[str, np.ndarray]:
