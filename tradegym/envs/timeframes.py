@@ -28,7 +28,7 @@ env) or one ``np.take`` (vector env).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,7 +126,8 @@ def partial_bars(data: MarketData, period: np.ndarray) -> tuple[np.ndarray, np.n
     ends = np.r_[starts[1:], t_all] - 1  # (P,)
     index = np.repeat(np.arange(starts.size), ends - starts + 1)  # (T,)
     bars = np.array(data.prices, dtype=np.float64)  # (T, N, F): close and others = value at t
-    running = {"high": np.maximum.accumulate, "low": np.minimum.accumulate, "volume": np.cumsum}
+    running: dict[str, Callable[..., np.ndarray]] = {
+        "high": np.maximum.accumulate, "low": np.minimum.accumulate, "volume": np.cumsum}
     for f, field_name in enumerate(data.fields):
         x = data.prices[..., f]  # (T, N)
         if field_name == "open":
