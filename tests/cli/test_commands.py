@@ -172,3 +172,18 @@ def test_backtest_benchmark_series_and_static_charts(tmp_path, capsys) -> None:
 def test_backtest_bad_input_exits_2(argv: list[str], message: str, tmp_path, capsys) -> None:
     assert main([*argv, "--out", str(tmp_path)]) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_data_warnings_print_once_each_as_one_line(capsys) -> None:
+    """A command that loads its data for every seed says each data warning once, without a file:line."""
+    import warnings
+
+    from tradegym.cli.common import data_warnings_as_lines
+    from tradegym.errors import DataWarning
+
+    with warnings.catch_warnings(), data_warnings_as_lines():
+        warnings.simplefilter("always")
+        for _ in range(3):
+            message = "prices: 1 bars with volume 0:\n  NASDAQ 2015-05-12: volume is 0"
+            warnings.warn(message, DataWarning, stacklevel=1)
+    assert capsys.readouterr().err == "warning: prices: 1 bars with volume 0:\n  NASDAQ 2015-05-12: volume is 0\n"

@@ -160,11 +160,14 @@ def data_warnings_as_lines() -> Iterator[None]:
     from tradegym.errors import DataWarning
 
     previous = warnings.showwarning
+    shown: set[str] = set()  # a command loads its data several times (seeds, folds): say it once
 
     def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
              line: str | None = None) -> None:
         if issubclass(category, DataWarning):
-            print(f"warning: {message}", file=sys.stderr)
+            if str(message) not in shown:
+                shown.add(str(message))
+                print(f"warning: {message}", file=sys.stderr)
         else:
             previous(message, category, filename, lineno, file, line)
 
