@@ -265,9 +265,9 @@ def seed_summary(results: Sequence[Any], agent_prefix: str, benchmark: str | Non
     (does any seed beat the benchmark, allowing for having tried several?).
     """
     import numpy as np
-    import pandas as pd
 
-    from tradegym.backtest.evidence import spa
+    from tradegym.backtest.evidence import shared_returns, spa
+    from tradegym.errors import DataError
 
     agents = [r.metrics["sharpe"] for r in results if r.name.startswith(agent_prefix)]
     others = ", ".join(f"{r.name} {r.metrics['sharpe']:.2f}" for r in results
@@ -281,8 +281,9 @@ def seed_summary(results: Sequence[Any], agent_prefix: str, benchmark: str | Non
     seeds = [r for r in results if r.name.startswith(agent_prefix)]
     if bench is None or not seeds:
         return line
-    frame = pd.concat({r.name: r.returns for r in [*seeds, bench]}, axis=1, join="inner")
-    if len(frame) < 30:
+    try:
+        frame = shared_returns([*seeds, bench])  # (T, seeds + 1): the bars all of them share
+    except DataError:  # too few shared bars for a test: the line without it
         return line
     test = spa(frame[[r.name for r in seeds]], frame[benchmark], n_resamples=n_resamples)
     answer = (f"at least one seed beats {benchmark}" if test.p_value < 0.05

@@ -29,6 +29,7 @@ from tradegym.backtest.evidence.compare import (
     ComparisonEvidence,
     EvidenceRecord,
     compare_evidence,
+    shared_returns,
     verdict,
 )
 from tradegym.backtest.evidence.difference import SharpeDifference, sharpe_difference
@@ -60,6 +61,7 @@ __all__ = [
     "probabilistic_sharpe",
     "relative_metrics",
     "sharpe_difference",
+    "shared_returns",
     "sharpe_interval",
     "spa",
     "stepm",

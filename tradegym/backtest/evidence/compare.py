@@ -130,7 +130,7 @@ def compare_evidence(
             f"benchmark {benchmark!r} is not among the results.{suggest(benchmark, names)} "
             f"Available: {', '.join(names)}; backtest it too or pick one of these"
         )
-    returns = _shared_returns(results)  # (T, K) DataFrame
+    returns = shared_returns(results)  # (T, K) DataFrame
     ppy = float(results[0].periods_per_year)
     bench = returns[benchmark]
     records = []
@@ -188,8 +188,12 @@ def verdict(name: str, benchmark: str, difference: float, p_value: float, level:
     return f"{name} is not distinguishable from {benchmark} (Sharpe difference {difference:+.2f}, {shown})"
 
 
-def _shared_returns(results: Sequence[BacktestResult]) -> pd.DataFrame:
-    """``(T, K)`` returns of every result over the bars all of them share."""
+def shared_returns(results: Sequence[BacktestResult]) -> pd.DataFrame:
+    """``(T, K)`` returns of every result over the bars all of them share.
+
+    Raises:
+        DataError: fewer than :data:`MIN_BARS` shared bars (each result's length named).
+    """
     frame = pd.concat({r.name: r.returns for r in results}, axis=1, join="inner")
     if len(frame) < MIN_BARS:
         spans = "; ".join(f"{r.name}: {len(r.returns)} bars" for r in results)
