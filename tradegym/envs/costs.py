@@ -30,7 +30,8 @@ market is of the decision bar ``t`` and before; only the fill price is the trans
 The participation cap clips each asset's trade ``d_i`` to ``max_participation * ADV * fill
 price / V_pre``; the unfilled rest is cancelled, not carried to the next bar. When cancelled
 sales leave too little cash for the buys, every buy is scaled by one factor so that cash
-ends at exactly 0. The realised weights then differ from the target: ``info["filled"]``
+ends at exactly 0 (a long/short book may borrow: there the cap only clips). The realised
+weights then differ from the target: ``info["filled"]``
 holds them and ``info["wanted_turnover"]`` the turnover asked for. Assets not tradable at
 ``t`` (a forced sale after a delisting) are exempt from the cap and from impact.
 
@@ -111,6 +112,7 @@ class MarketCosts(NamedTuple):
     impact_adv: np.ndarray  # (T, N) close_t * trailing mean volume, currency; inf = exempt
     max_participation: float  # inf = no cap
     cap_adv: np.ndarray  # (T, N) as impact_adv, over the cap's window
+    cash_floor: float = 0.0  # a capped fill scales buys so that cash ends >= this; -inf: long/short
 
     @property
     def capped(self) -> bool:
@@ -123,8 +125,8 @@ class MarketCosts(NamedTuple):
         _market_transition_into(
             value, weights, target, r_pre, r_post, rows, self.cost_rate, self.spread_frac,
             self.range_spread, self.min_currency, self.impact_coef, self.sigma, self.impact_adv,
-            self.max_participation, self.cap_adv, out.value, out.weights, out.trade, out.turnover,
-            out.cost, out.g_pre, out.filled, out.wanted)
+            self.max_participation, self.cap_adv, self.cash_floor, out.value, out.weights, out.trade,
+            out.turnover, out.cost, out.g_pre, out.filled, out.wanted)
 
 
 def _term(item: str | Mapping[str, Any], registry: Registry[Any], cost_rate: float) -> tuple[str, Any]:
@@ -276,7 +278,7 @@ def _trailing(x, window, first):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _fill(b, t, weights, target, r_pre, g_pre, pre_value, max_part, cap_adv, trade,
+def _fill(b, t, weights, target, r_pre, g_pre, pre_value, max_part, cap_adv, cash_floor, trade,
           filled):  # pragma: no cover - compiled
     """Trades ``d`` and filled weights of portfolio ``b`` under the cap; returns the wanted turnover."""
     a = weights.shape[1]
@@ -297,15 +299,15 @@ def _fill(b, t, weights, target, r_pre, g_pre, pre_value, max_part, cap_adv, tra
             filled[b, i] = target[b, i]
         trade[b, 0] = target[b, 0] - weights[b, 0] * r_pre[b, 0] / g_pre
         return wanted
-    if cash < 0.0:  # cancelled sales left too little cash: scale all buys by one factor
+    if cash < cash_floor:  # cancelled sales left too little cash: scale all buys by one factor
         buys = 0.0
         for i in range(1, a):
             buys += max(trade[b, i], 0.0)
-        scale = max((buys + cash) / buys, 0.0)
+        scale = max((buys + cash - cash_floor) / buys, 0.0)
         for i in range(1, a):
             if trade[b, i] > 0.0:
                 trade[b, i] *= scale
-        cash = 0.0
+        cash = cash_floor
     filled[b, 0] = cash
     trade[b, 0] = cash - weights[b, 0] * r_pre[b, 0] / g_pre
     for i in range(1, a):
@@ -315,7 +317,7 @@ def _fill(b, t, weights, target, r_pre, g_pre, pre_value, max_part, cap_adv, tra
 
 @njit(cache=True, nogil=True)
 def _market_transition_into(value, weights, target, r_pre, r_post, rows, rate, spread_frac, range_spread,
-                            min_currency, impact_coef, sigma, impact_adv, max_part, cap_adv,
+                            min_currency, impact_coef, sigma, impact_adv, max_part, cap_adv, cash_floor,
                             new_value, new_weights, trade, turnover, cost, g_pre_out, filled,
                             wanted):  # pragma: no cover - compiled
     """The kernel's transition with the terms of :class:`MarketCosts`; ``rows (B,)`` are decision bars."""
@@ -327,7 +329,8 @@ def _market_transition_into(value, weights, target, r_pre, r_post, rows, rate, s
         for i in range(a):
             g_pre += weights[b, i] * r_pre[b, i]
         pre_value = value[b] * g_pre
-        wanted[b] = _fill(b, t, weights, target, r_pre, g_pre, pre_value, max_part, cap_adv, trade, filled)
+        wanted[b] = _fill(b, t, weights, target, r_pre, g_pre, pre_value, max_part, cap_adv, cash_floor,
+                          trade, filled)
         moved, paid, g_post = 0.0, 0.0, 0.0
         for i in range(1, a):
             n = pre_value * abs(trade[b, i])  # traded notional, currency

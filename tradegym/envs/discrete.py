@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from tradegym.envs.longshort import long_short_targets
 from tradegym.envs.portfolio import PortfolioEnv
 
 
 class PortfolioDiscreteEnv(PortfolioEnv):
-    """:class:`PortfolioEnv` whose action picks one of ``M = N + 3`` target portfolios.
+    """:class:`PortfolioEnv` whose action picks one of ``M`` target portfolios (``N + 3`` long-only).
 
     Everything but the action space is the parent's (observation, execution, costs,
     rewards, episode end, info); see :class:`PortfolioEnv`.
@@ -28,6 +29,10 @@ class PortfolioDiscreteEnv(PortfolioEnv):
     3 + i      all in asset ``i`` (``i = 0..N-1``)
     =========  ==================================================================
 
+    With ``action_mapping="long_short"``, ``Discrete(2N + 4)``: ``hold``, ``flat``, ``long_all``,
+    ``short_all``, then ``long:SYM`` and ``short:SYM`` for each asset, each inside the book's
+    gross and net limits (:func:`~tradegym.envs.longshort.long_short_targets`).
+
     >>> from tradegym.data import load
     >>> env = PortfolioDiscreteEnv(load("gbm", n_assets=2, n_bars=200, seed=1), window_bars=5)
     >>> env.action_space, env.target_names
@@ -40,13 +45,18 @@ class PortfolioDiscreteEnv(PortfolioEnv):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         n = self.data.n_assets
+        if self.long_short:
+            assert self.book is not None
+            self.targets, self.target_names = long_short_targets(self.data.symbols, self.book)
+            self.action_space: spaces.Discrete = spaces.Discrete(len(self.targets))
+            return
         targets = np.zeros((n + 3, n + 1))  # (M, A); row 0 (hold) is filled per step
         targets[1, 0] = 1.0
         targets[2, 1:] = 1.0 / n
         targets[np.arange(3, n + 3), np.arange(1, n + 1)] = 1.0
         self.targets = targets
         self.target_names = ["hold", "cash", "equal_weight", *self.data.symbols]
-        self.action_space: spaces.Discrete = spaces.Discrete(n + 3)
+        self.action_space = spaces.Discrete(n + 3)
 
     def _map_action(self, action: Any) -> np.ndarray:
         """Map an action index to target weights ``(1, A)``.

@@ -124,6 +124,8 @@ class StepBuffers:
         self.target = np.empty((batch, slots))
         self.filled = np.empty((batch, slots))  # weights the trade reached (a capped fill)
         self.wanted = np.empty(batch)  # turnover asked for, before a cap
+        self.carry = np.zeros(batch)  # interest and borrow fees, currency (a Book's step)
+        self.margin_call = np.zeros(batch, dtype=np.bool_)  # a Book's margin rule fired
 
 
 # The two loops below are the whole step. They are compiled with numba because a step on
@@ -211,18 +213,26 @@ def _mask_into(target, tradable, out):  # pragma: no cover - compiled
                 out[b, 0] = 1.0
 
 
-def mask_targets(target: np.ndarray, tradable: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def mask_targets(target: np.ndarray, tradable: np.ndarray, out: np.ndarray | None = None,
+                 to_cash: bool = False) -> np.ndarray:
     """Target weights ``(B, A)`` with non-tradable assets at 0 and the rest renormalised.
 
     Args:
-        target: ``(B, A)`` weights on the simplex, cash first.
+        target: ``(B, A)`` weights, cash first.
         tradable: ``(B, N)`` bool, the decision bar's :attr:`MarketData.tradable` rows.
         out: ``(B, A)`` float64 written and returned (may be ``target`` itself).
+        to_cash: a long/short book: cash takes what the removed weights held and nothing
+            is renormalised (a scaled-up book could break its gross limit).
 
     Cash takes the whole value when every weight was on non-tradable assets.
     """
     result = np.empty_like(target, dtype=np.float64) if out is None else out
-    _mask_into(target, tradable, result)
+    if to_cash:
+        from tradegym.envs.longshort import mask_to_cash_into
+
+        mask_to_cash_into(target, tradable, result)
+    else:
+        _mask_into(target, tradable, result)
     return result
 
 
@@ -253,6 +263,7 @@ def portfolio_step(
     cost: float | CostFn | Any,
     buffers: StepBuffers | None = None,
     rows: np.ndarray | None = None,
+    book: Any = None,
 ) -> StepResult:
     """Advance ``B`` portfolios one step (formulas in the module docstring).
 
@@ -267,12 +278,16 @@ def portfolio_step(
             :class:`~tradegym.envs.costs.MarketCosts` (its compiled step; needs ``rows``).
         buffers: reused output arrays (see :class:`StepBuffers`); allocated when ``None``.
         rows: ``(B,)`` int64 decision bars ``t``, the rows of the market's per-bar cost arrays.
+        book: a :class:`~tradegym.envs.longshort.Book` (carry, ruin and margin after the
+            trade, into ``buffers.carry`` and ``buffers.margin_call``; needs ``rows``), or ``None``.
     """
     out = buffers or StepBuffers(*weights.shape)
     # MarketCosts, duck-typed so that this module never imports costs.py; the float test
     # first keeps the default proportional step free of a failed attribute lookup.
     if not isinstance(cost, float) and hasattr(cost, "step_into"):
         cost.step_into(value, weights, target, r_pre, r_post, rows, out)
+        if book is not None:
+            book.apply(value, out.filled, r_post, rows, out)
         return StepResult(out.value, out.weights, out.turnover, out.cost)
     rate = 0.0 if callable(cost) else cost
     _transition_into(value, weights, target, r_pre, r_post, rate,
@@ -281,6 +296,8 @@ def portfolio_step(
         frac = cost(out.trade, out.turnover)  # (B,)
         out.cost[:] = value * out.g_pre * frac
         out.value *= 1.0 - frac
+    if book is not None:
+        book.apply(value, target, r_post, rows, out)
     return StepResult(out.value, out.weights, out.turnover, out.cost)
 
 

@@ -1,4 +1,4 @@
-"""``PortfolioEnv``: a long-only portfolio over ``N`` assets and cash (``tradegym/Portfolio-v0``).
+"""``PortfolioEnv``: long-only or long/short portfolios of ``N`` assets and cash (``tradegym/Portfolio-v0``).
 
 Size: one env, one file — its class docstring is the env's manual (observation, action,
 step timing, costs, rewards, the dynamic universe), and the step is already split between
@@ -17,7 +17,9 @@ from gymnasium import spaces
 
 from tradegym.data.market import MarketData
 from tradegym.envs import kernel
+from tradegym.envs.actions import ActionMap
 from tradegym.envs.costs import TERMS, MarketCosts, resolve_costs
+from tradegym.envs.longshort import resolve_book
 from tradegym.envs.rewards import RewardContext, log_return, make_reward
 from tradegym.envs.timeframes import build_timeframes
 from tradegym.errors import ConfigError, DataError
@@ -56,7 +58,8 @@ class PortfolioEnv(gym.Env):
     ===========  ==============  ================  ============================================
     ``window``   ``(W, N, K)``   ``[-10, 10]``     causal features of rows ``t-W+1..t``,
                                                    z-scored against their own past (float32)
-    ``weights``  ``(A,)``        ``[0, 1]``        current weights, cash first, sum 1
+    ``weights``  ``(A,)``        ``[0, 1]``        current weights, cash first, sum 1 (long/short:
+                                                   signed; cash ``1 - sum``, negative if borrowed)
     ``mask``     ``(N,)``        ``{0, 1}``        only on a dynamic universe (``data.dynamic``):
                                                    1 where the asset is tradable at ``t``
     ``window_``  ``(W_tf, N,     as ``window``     only with ``timeframes``: one key per coarse
@@ -77,8 +80,20 @@ class PortfolioEnv(gym.Env):
     :func:`~tradegym.envs.kernel.scores_to_weights`: ``"softmax"`` (default; temperature 0.2,
     weights under ``dust_weight`` dropped, so one score at +1 and the rest at -1 is a fully
     concentrated portfolio) or ``"simplex"`` (projection; every simplex point reachable).
-    Finite scores outside ``[-1, 1]`` are clipped; NaN/inf or a wrong shape is an error.
-    :meth:`weights_to_action` gives the action for given target weights.
+    ``"long_short"``: risky weights in ``[-1, 1]`` with ``sum |w_i| <= max_gross`` and the net
+    ``sum w_i`` inside ``net_exposure`` (default ``[-max_gross, max_gross]``), cash the rest; the
+    cash score sets the exposure (``-1`` flat, ``+1`` full) and every allowed point is reached
+    (:mod:`tradegym.envs.longshort`). Finite scores outside ``[-1, 1]`` are clipped; NaN/inf or
+    a wrong shape is an error. :meth:`weights_to_action` gives the action for given weights.
+
+    ## Long/short: carry and margin
+    Per step on the weights held after the fill, credited to cash at the close: idle cash earns
+    ``cash_rate`` (annual; a number, a date-indexed series or one value per bar), borrowed cash
+    pays ``financing_rate`` (default ``cash_rate`` + 1 %), shorts pay ``borrow_rate`` (default
+    0.5 %) on their notional; ``info["carry"]`` is the sum in currency. Margin: gross exposure
+    above ``1 / margin_maintenance`` (default 0.25, Reg T) at a close is a margin call:
+    ``margin_call="deleverage"`` scales the book back to ``max_gross`` at that close, paying
+    ``cost_rate``; ``"end"`` terminates. Formulas: :mod:`tradegym.envs.longshort`.
 
     ## Execution and Costs
     ``execution="next_open"`` (default when the data has opens): decided at the close of
@@ -110,14 +125,16 @@ class PortfolioEnv(gym.Env):
     ``"first"``, or a row index; ``reset(options={"start": ...})`` overrides it.
 
     ## Episode End
-    Terminated when value falls below ``ruin_fraction * initial_value`` (ruin). Truncated
+    Terminated when value falls below ``ruin_fraction * initial_value`` (ruin), or on a margin
+    call with ``margin_call="end"``. Truncated
     at the last bar of the data or after ``max_steps`` steps.
 
     ## Info
     ``value`` (after costs), ``weights`` (A,) after drift, ``target`` (A,), ``turnover``,
     ``cost`` (currency), ``log_return``, ``date`` (of bar t+1), ``index``, ``execution``; with a
     participation cap also ``filled`` (A,), the weights the capped trade reached, and
-    ``wanted_turnover`` (``turnover`` is what was filled).
+    ``wanted_turnover`` (``turnover`` is what was filled); with carry or a long/short book,
+    ``carry`` (currency, negative when paid) and ``margin_call`` (bool).
 
     ## Arguments
     ``data`` (MarketData or source name), ``window_bars`` (W), ``features`` (names or
@@ -126,7 +143,9 @@ class PortfolioEnv(gym.Env):
     ``reward_kwargs``, ``reward_scale``, ``action_mapping``, ``temperature``, ``dust_weight``, ``start``,
     ``max_steps``, ``initial_value`` (currency), ``ruin_fraction``, ``render_mode``,
     ``timeframes`` (e.g. ``("1D", "1W", "1M")``; default: the data's bars only), ``timeframe_bars``
-    (``W_tf``: an int or ``{timeframe: int}``; default ``window_bars``).
+    (``W_tf``: an int or ``{timeframe: int}``; default ``window_bars``), and for long/short books
+    ``max_gross``, ``net_exposure``, ``cash_rate``, ``financing_rate``, ``borrow_rate``,
+    ``margin_maintenance``, ``margin_call`` (``cash_rate`` applies to long-only books too).
 
     ## Example
     >>> from tradegym.data import load
@@ -166,14 +185,17 @@ class PortfolioEnv(gym.Env):
         render_mode: str | None = None,
         timeframes: Sequence[str] | None = None,
         timeframe_bars: int | Mapping[str, int] | None = None,
+        max_gross: float = 1.0,
+        net_exposure: Sequence[float] | None = None,
+        cash_rate: Any = 0.0,
+        financing_rate: Any = None,
+        borrow_rate: Any = 0.005,
+        margin_maintenance: float = 0.25,
+        margin_call: str = "deleverage",
     ) -> None:
         self.data = resolve_data(data, data_kwargs)
         if window_bars < 1:
             raise ConfigError(f"window_bars must be >= 1, got {window_bars}")
-        if action_mapping not in kernel.MAPPINGS:
-            raise ConfigError(f"unknown action_mapping {action_mapping!r}; use {list(kernel.MAPPINGS)}")
-        if not 0.01 <= temperature <= 2:
-            raise ConfigError(f"temperature must be in [0.01, 2], got {temperature}")
         if max_steps is not None and max_steps < 1:
             raise ConfigError(f"max_steps must be >= 1 or None, got {max_steps}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -182,8 +204,16 @@ class PortfolioEnv(gym.Env):
         self.execution = execution or ("next_open" if self.data.has("open") else "next_close")
         self.r_pre, self.r_post = kernel.execution_ratios(self.data, self.execution)  # (T-1, A)
         self.cost_fn, self.cost_rate = resolve_costs(self.data, COSTS, cost_model, cost_rate, costs)
-        self.per_bar = isinstance(self.cost_fn, MarketCosts)  # costs read the decision bar's row
-        self.capped = self.per_bar and self.cost_fn.capped
+        self.book = resolve_book(  # None: long-only without carry, the plain step
+            self.data, action_mapping=action_mapping, max_gross=max_gross, net_exposure=net_exposure,
+            cash_rate=cash_rate, financing_rate=financing_rate, borrow_rate=borrow_rate,
+            margin_maintenance=margin_maintenance, margin_call=margin_call, cost_rate=self.cost_rate)
+        self.actions = ActionMap(action_mapping, temperature, dust_weight, self.book)
+        self.long_short = self.actions.long_short
+        if self.long_short and isinstance(self.cost_fn, MarketCosts):  # a capped fill may borrow
+            self.cost_fn = self.cost_fn._replace(cash_floor=-math.inf)
+        self.per_bar = isinstance(self.cost_fn, MarketCosts) or self.book is not None  # reads bar t
+        self.capped = isinstance(self.cost_fn, MarketCosts) and self.cost_fn.capped
         self._rows = np.zeros(1, dtype=np.int64)  # (1,) the decision bar, for per-bar costs
         self.reward_fn = make_reward(reward, **dict(reward_kwargs or {}))
         self.reward_scale = float(reward_scale)
@@ -215,7 +245,7 @@ class PortfolioEnv(gym.Env):
         bound = np.inf if self.feature_set.normalize == "none" else CLIP
         obs_spaces: dict[str, spaces.Space[Any]] = {
             "window": spaces.Box(-bound, bound, (self.window_bars, n, k), np.float32),
-            "weights": spaces.Box(0.0, 1.0, (a,), np.float32),
+            "weights": self.actions.weights_space(a),
         }
         if self.dynamic:  # only then: static markets keep the observation space of older runs
             obs_spaces["mask"] = spaces.Box(0.0, 1.0, (n,), np.float32)
@@ -279,12 +309,9 @@ class PortfolioEnv(gym.Env):
                 f"target weights have shape {weights.shape}, expected ({self.n_slots},) = N+1 "
                 f"weights, cash first, {self._where()}"
             )
-        with np.errstate(over="ignore", invalid="ignore"):  # inf or nan sums: the check says so
-            total = weights.sum()
-        if not np.isfinite(weights).all() or (weights < 0).any() or abs(total - 1) > 1e-9:
-            raise ValueError(
-                f"target weights {weights.tolist()} {self._where()} must be finite, >= 0 and sum to 1"
-            )
+        problem = self.actions.check_target(weights)
+        if problem is not None:
+            raise ValueError(f"target weights {weights.tolist()} {self._where()} {problem}")
         return self._advance(weights[None])
 
     def hold_weights(self) -> np.ndarray:
@@ -311,12 +338,12 @@ class PortfolioEnv(gym.Env):
         prev_value = self.value
         buf = self._buffers
         if self.dynamic:
-            target = kernel.mask_targets(target, self.data.tradable[t : t + 1], buf.target)
+            target = kernel.mask_targets(target, self.data.tradable[t : t + 1], buf.target, self.long_short)
         if self.per_bar:
             self._rows[0] = t
         res = kernel.portfolio_step(
             self._value, self._weights, target, self.r_pre[t : t + 1], self.r_post[t : t + 1],
-            self.cost_fn, buf, self._rows,
+            self.cost_fn, buf, self._rows, self.book,
         )
         # Swap state and output arrays instead of copying (the kernel never aliases them).
         self._value, buf.value = buf.value, self._value
@@ -331,7 +358,9 @@ class PortfolioEnv(gym.Env):
         else:
             reward = self.reward_scale * float(
                 self.reward_fn(RewardContext(prev_value, value, log_ret, turnover, cost)))
-        terminated = value < self.ruin_fraction * self.initial_value
+        margin_call = self.book is not None and bool(buf.margin_call[0])
+        terminated = value < self.ruin_fraction * self.initial_value or (
+            margin_call and not self.book.deleverage)  # type: ignore[union-attr]
         truncated = self.current_index >= self._last_index or (
             self.max_steps is not None and self.steps >= self.max_steps
         )
@@ -343,6 +372,8 @@ class PortfolioEnv(gym.Env):
         }
         if self.capped:  # the participation cap: what was filled against what was wanted
             info["filled"], info["wanted_turnover"] = buf.filled[0].copy(), float(buf.wanted[0])
+        if self.book is not None:  # interest and borrow fees; the margin rule
+            info["carry"], info["margin_call"] = float(buf.carry[0]), margin_call
         if self.render_mode is not None:
             self.history.append(info)
         return self._obs(), reward, bool(terminated), bool(truncated), info
@@ -357,12 +388,8 @@ class PortfolioEnv(gym.Env):
                 f"{self._where()}"
             )
         out = self._buffers.target  # (1, A)
-        if self.action_mapping == "softmax":
-            # The compiled mapping directly: this is the hot path of every step.
-            if kernel.softmax_into(arr[None], 1.0 / self.temperature, self.dust_weight, out):
-                return out
-        elif np.isfinite(arr).all():
-            return kernel.scores_to_weights(arr[None], self.action_mapping, out=out)
+        if self.actions.into(arr[None], out):
+            return out
         bad = np.flatnonzero(~np.isfinite(arr))
         raise ValueError(
             f"action has non-finite scores {arr[bad].tolist()} at slots {bad.tolist()} "
@@ -370,7 +397,7 @@ class PortfolioEnv(gym.Env):
         )
 
     def action_to_weights(self, action: Any) -> np.ndarray:
-        """Validate an action ``(A,)`` and map it to target weights ``(A,)`` on the simplex.
+        """Validate an action ``(A,)`` and map it to target weights ``(A,)``.
 
         Raises:
             ValueError: wrong shape, or NaN/inf, naming the step and date.
@@ -378,12 +405,12 @@ class PortfolioEnv(gym.Env):
         return self._map_action(action)[0].copy()
 
     def weights_to_action(self, weights: Any) -> np.ndarray:
-        """The action ``(A,)`` float32 that maps exactly to ``weights`` (cash first, sum 1)."""
-        w = np.asarray(weights, dtype=np.float64)
-        if w.shape != (self.n_slots,) or not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError(f"weights must be ({self.n_slots},) finite and >= 0, got {w!r}")
-        w = w / w.sum()
-        return kernel.weights_to_scores(w, self.action_mapping, self.temperature).astype(np.float32)
+        """The action ``(A,)`` float32 that maps exactly to ``weights`` (cash first).
+
+        Raises:
+            ValueError: weights the mapping cannot reach (see :meth:`ActionMap.inverse`).
+        """
+        return self.actions.inverse(weights, self.n_slots)
 
     # ------------------------------------------------------------------ helpers
     def _numeric(self, value: Any, what: str) -> np.ndarray:

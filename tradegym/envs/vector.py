@@ -228,11 +228,12 @@ class PortfolioVectorEnv(VectorEnv):
         np.take(self._r_post_all, t, axis=0, out=self._r_post, mode="clip")  # (B, A)
         target = self._map_actions(actions)  # (B, A)
         if env.dynamic:  # the decision bar's tradable rows, as PortfolioEnv._advance
-            kernel.mask_targets(target, np.take(self._tradable, t, axis=0), target)  # (B, N) mask
+            kernel.mask_targets(target, np.take(self._tradable, t, axis=0), target,  # (B, N) mask
+                                env.long_short)
         buf = self._buffers
         prev_value = self.value
         res = kernel.portfolio_step(prev_value, self._weights, target, self._r_pre, self._r_post,
-                                    env.cost_fn, buf, t)
+                                    env.cost_fn, buf, t, env.book)
         # Swap state and output arrays instead of copying (the kernel never aliases them);
         # prev_value stays intact until the next step writes into it.
         self.value, buf.value = buf.value, self.value
@@ -246,6 +247,8 @@ class PortfolioVectorEnv(VectorEnv):
         turnover, cost = res.turnover.copy(), res.cost.copy()
         reward = self._reward(prev_value, value, log_ret, turnover, cost)
         terminated = value < env.ruin_fraction * env.initial_value
+        if env.book is not None and not env.book.deleverage:  # a margin call ends the episode
+            terminated |= buf.margin_call
         truncated = self.index >= env.data.n_bars - 1
         if env.max_steps is not None:
             truncated |= self.steps >= env.max_steps
@@ -256,6 +259,8 @@ class PortfolioVectorEnv(VectorEnv):
         }
         if env.capped:  # as PortfolioEnv: the participation cap's filled weights and wanted turnover
             info["filled"], info["wanted_turnover"] = buf.filled.copy(), buf.wanted.copy()
+        if env.book is not None:  # as PortfolioEnv: carry and the margin rule
+            info["carry"], info["margin_call"] = buf.carry.copy(), buf.margin_call.copy()
         done = np.flatnonzero(terminated | truncated)
         final_obs: dict[str, np.ndarray] = {}
         reset_info: dict[str, np.ndarray] = {}
@@ -302,13 +307,7 @@ class PortfolioVectorEnv(VectorEnv):
                 f"actions have shape {arr.shape}, expected ({b}, {env.n_slots}) = (B, N+1): one row "
                 "of scores per env, cash first"
             )
-        if env.action_mapping == "softmax":
-            ok = kernel.softmax_into(arr, 1.0 / env.temperature, env.dust_weight, out)
-        else:
-            ok = bool(np.isfinite(arr).all())
-            if ok:
-                kernel.scores_to_weights(arr, env.action_mapping, out=out)
-        if not ok:
+        if not env.actions.into(arr, out):
             bad_rows = np.flatnonzero(~np.isfinite(arr).all(axis=1))
             i = int(bad_rows[0])
             slots = np.flatnonzero(~np.isfinite(arr[i]))
