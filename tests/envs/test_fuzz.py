@@ -1,8 +1,9 @@
 """Fuzzing: arbitrary actions on arbitrary valid markets. The env raises a clear error or stays consistent.
 
-Consistent means, after every step: weights on the simplex (finite, >= 0, sum 1),
-portfolio value finite and >= 0, turnover and cost finite and >= 0, reward not NaN
-(-inf only on a total loss), observation finite and inside its space.
+Consistent means, after every step: weights finite and summing to 1 (>= 0 unless long/short,
+whose gross stays within the margin rule), portfolio value finite and >= 0, turnover and cost
+finite and >= 0, reward not NaN (-inf only on a total loss), observation finite and inside its
+space.
 """
 
 from __future__ import annotations
@@ -69,7 +70,10 @@ def actions(n_slots: int) -> st.SearchStrategy:
 
 def assert_consistent(env: PortfolioEnv, obs: dict, reward: float, info: dict) -> None:
     w = info["weights"]
-    assert np.isfinite(w).all() and (w >= -1e-12).all() and abs(w.sum() - 1) < 1e-9
+    assert np.isfinite(w).all() and abs(w.sum() - 1) < 1e-9
+    assert (w >= -1e-12).all() or env.long_short  # long/short books hold signed weights
+    if env.long_short and info["value"] > 0:  # inside the margin rule's bounds at every close
+        assert np.abs(w[1:]).sum() <= 1 / env.book.maintenance + 1e-9
     assert np.isfinite(info["value"]) and info["value"] >= 0
     assert np.isfinite(info["turnover"]) and info["turnover"] >= 0
     assert np.isfinite(info["cost"]) and info["cost"] >= 0
@@ -90,15 +94,16 @@ def check_step(env: PortfolioEnv, step, action) -> bool:
 
 
 @settings(settings.get_profile("fuzz"))
-@given(data=st.data(), market=markets(), mapping=st.sampled_from(["softmax", "simplex"]),
+@given(data=st.data(), market=markets(), mapping=st.sampled_from(["softmax", "simplex", "long_short"]),
        execution=st.sampled_from(["close", "next_close", "next_open"]),
        cost=st.sampled_from([0.0, 0.001, 0.05]))
 def test_portfolio_env_survives_arbitrary_actions(data, market: MarketData, mapping: str,
                                                   execution: str, cost: float) -> None:
     if execution == "next_open" and not market.has("open"):
         execution = "next_close"
+    book = {"max_gross": min(2.0, market.n_assets), "borrow_rate": 0.2} if mapping == "long_short" else {}
     env = PortfolioEnv(market, window_bars=5, action_mapping=mapping, execution=execution,
-                       cost_rate=cost, start="first")
+                       cost_rate=cost, start="first", **book)
     env.reset(seed=0)
     for _ in range(data.draw(st.integers(1, 25))):
         if check_step(env, env.step, data.draw(actions(env.n_slots))):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,17 +56,23 @@ ALL_COSTS = ["proportional", {"name": "spread", "bps": 2, "range_fraction": 0.5}
        execution=st.sampled_from(["next_open", "next_close", "close"]),
        reward=st.sampled_from(["log_return", "differential_sharpe", "drawdown_penalized"]),
        costs=st.sampled_from([None, ALL_COSTS]),
-       timeframes=st.sampled_from([None, ("1D", "1W", "1M"), ("2W", "1Q")]))
+       timeframes=st.sampled_from([None, ("1D", "1W", "1M"), ("2W", "1Q")]), long_short=st.booleans())
 def test_env_observations_and_rewards_up_to_t_ignore_later_prices(
-    t: int, seed: int, execution: str, reward: str, costs: list | None, timeframes: tuple | None
+    t: int, seed: int, execution: str, reward: str, costs: list | None, timeframes: tuple | None,
+    long_short: bool,
 ) -> None:
     data = make_market(120, 3, ohlc=True, seed=seed % 5)
-    actions = np.random.default_rng(seed).uniform(-1, 1, (120, 4)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    actions = rng.uniform(-1, 1, (120, 4)).astype(np.float32)
     sized = {} if costs is None else {"costs": costs, "initial_value": 2e7}
+    # A long/short book with an interest-rate series that changes after t too.
+    rates = pd.Series(rng.uniform(0, 0.1, 120), index=data.dates)
+    later = rates.where(np.arange(120) <= t, rates * 3)
+    book = {"action_mapping": "long_short", "max_gross": 2.0, "margin_maintenance": 0.45} if long_short else {}
 
-    def trajectory(market: MarketData) -> list[tuple[int, dict, float]]:
+    def trajectory(market: MarketData, cash_rate: pd.Series) -> list[tuple[int, dict, float]]:
         env = PortfolioEnv(market, window_bars=10, execution=execution, reward=reward, start="first",
-                           timeframes=timeframes, **sized)
+                           timeframes=timeframes, cash_rate=cash_rate, **book, **sized)
         obs, _ = env.reset(seed=0)
         out = [(env.current_index, obs, 0.0)]
         for action in actions:
@@ -77,7 +84,7 @@ def test_env_observations_and_rewards_up_to_t_ignore_later_prices(
                 break
         return out
 
-    base, moved = trajectory(data), trajectory(perturb_after(data, t, seed))
+    base, moved = trajectory(data, rates), trajectory(perturb_after(data, t, seed), later)
     assert len(base) == len(moved) > 1
     for (i, obs_a, r_a), (j, obs_b, r_b) in zip(base, moved, strict=True):
         assert i == j <= t

@@ -42,12 +42,27 @@ CASES = {
     "impact": {"costs": [{"name": "impact", "coef": 1.0, "window_bars": 10}], "initial_value": 1e7},
     "participation": {"costs": [{"name": "participation", "max_participation": 0.05}], "initial_value": 2e7},
     "timeframes": {"timeframes": ("1D", "1W", "1M"), "timeframe_bars": {"1W": 4, "1M": 3}},
+    # Long/short books (tradegym.envs.longshort): carry, the margin rule both ways, every cost model.
+    "long_short": {"action_mapping": "long_short", "max_gross": 2.0, "cash_rate": 0.03, "borrow_rate": 0.05},
+    "long_short-neutral-capped": {"action_mapping": "long_short", "max_gross": 1.5, "net_exposure": (0, 0),
+                                  "costs": [{"name": "participation", "max_participation": 0.05}],
+                                  "initial_value": 2e7},
+    # Gross 3 against a threshold of 1 / 0.33 = 3.03: a 1 % drift is a margin call.
+    "long_short-margin-deleverage": {"action_mapping": "long_short", "max_gross": 3.0,
+                                     "margin_maintenance": 0.33},
+    "long_short-margin-end": {"action_mapping": "long_short", "max_gross": 3.0, "margin_maintenance": 0.33,
+                              "margin_call": "end"},
+    "long_short-costs": {"action_mapping": "long_short", "initial_value": 1e7, "financing_rate": 0.08,
+                         "costs": ["proportional", {"name": "spread", "bps": 2, "range_fraction": 0.5},
+                                   {"name": "impact", "coef": 1.0, "window_bars": 10},
+                                   {"name": "min_commission", "min_currency": 50.0}]},
 }
 
 
-def random_actions(rng: np.random.Generator, n_steps: int, discrete: bool, slots: int) -> np.ndarray:
-    if discrete:
-        return rng.integers(0, slots + 2, (n_steps, B))  # M = N + 3 targets, hold included
+def random_actions(rng: np.random.Generator, n_steps: int, discrete: bool, slots: int,
+                   targets: int | None = None) -> np.ndarray:
+    if discrete:  # M = N + 3 targets (long-only) unless given, hold included
+        return rng.integers(0, targets or slots + 2, (n_steps, B))
     # Mostly concentrated scores so that weights swing (turnover, costs, ruin) and some in between.
     return rng.choice([-1.0, 1.0, 0.3], p=[0.6, 0.2, 0.2], size=(n_steps, B, slots))
 
@@ -86,8 +101,9 @@ def test_vector_env_equals_separate_envs_over_hundreds_of_steps(case: str, discr
     assert_obs_equal(vec.reset(), ref.reset())
     for i in range(B):
         assert_info_equal(vec.reset_infos[i], ref.reset_infos[i])
-    actions = random_actions(np.random.default_rng(1), 300, discrete, 4)
-    ends = terminations = staggered = 0
+    n_targets = int(vec.venv.env.action_space.n) if discrete else None
+    actions = random_actions(np.random.default_rng(1), 300, discrete, 4, n_targets)
+    ends = terminations = staggered = margin_calls = 0
     for action in actions:
         obs, reward, done, infos = vec.step(action)
         ref_obs, ref_reward, ref_done, ref_infos = ref.step(action)
@@ -103,11 +119,14 @@ def test_vector_env_equals_separate_envs_over_hundreds_of_steps(case: str, discr
                 assert_obs_equal(infos[i]["terminal_observation"], ref_info["terminal_observation"])
                 assert_info_equal(vec.reset_infos[i], ref.reset_infos[i])
                 terminations += not ref_info["TimeLimit.truncated"]
+            margin_calls += bool(infos[i].get("margin_call"))
         ends += int(done.sum())
         staggered += 0 < done.sum() < B
     assert ends >= 20 and (staggered > 0 or case == "max_steps")  # many resets, mostly one by one
-    if case == "ruin":
+    if case == "ruin" or case.endswith("margin-end"):
         assert terminations > 0
+    if "margin" in case:
+        assert margin_calls > 0
 
 
 def test_gymnasium_vector_api_matches_separate_envs_with_same_step_autoreset() -> None:

@@ -311,22 +311,31 @@ def _ruin(value, weights, b):  # pragma: no cover - compiled
 def long_short_targets(symbols: Sequence[str], book: Book) -> tuple[np.ndarray, list[str]]:
     """The discrete long/short action set: target weights ``(M, A)`` and their names, ``M = 4 + 2N``.
 
-    ``hold`` (row 0, filled per step), ``flat`` (the band's centre portfolio: all cash when the
-    band holds 0), ``long_all`` and ``short_all`` (equal weights at the gross limit), then
-    ``long:SYM`` and ``short:SYM`` (one asset at ``min(1, max_gross)``), each passed through
-    :func:`long_short_into` so that it lies in the book's allowed set (with a dollar-neutral
-    band, ``long:SYM`` becomes long ``SYM`` and short the rest equally).
+    ``hold`` (row 0, filled per step), ``flat`` (the band's centre portfolio ``p``: all cash when
+    the band holds 0), ``long_all`` and ``short_all`` (equal weights), then ``long:SYM`` and
+    ``short:SYM`` (one asset). Each is a direction shifted into the net band and followed from
+    ``p`` to the edge of the allowed set (the box, the gross limit or the band): with a dollar-neutral band
+    and ``max_gross`` 2, ``long:SYM`` is long ``SYM`` at 1 and short the rest at ``1 / (N - 1)``.
     """
     n = len(symbols)
-    scores = np.zeros((4 + 2 * n, n + 1))  # (M, A)
-    scores[:, 0] = 1.0
-    scores[1, 0] = -1.0  # exposure 0: the centre portfolio
-    scores[2, 1:], scores[3, 1:] = 1.0, -1.0
-    rows = np.arange(n)
-    scores[4 + rows, 1 + rows] = 1.0
-    scores[4 + n + rows, 1 + rows] = -1.0
-    targets = np.empty_like(scores)
-    long_short_into(scores, book.max_gross, book.net_low, book.net_high, targets)
+    directions = np.zeros((4 + 2 * n, n))  # (M, N) risky scores before the band
+    directions[2], directions[3] = 1.0, -1.0
+    directions[4 + np.arange(n), np.arange(n)] = 1.0
+    directions[4 + n + np.arange(n), np.arange(n)] = -1.0
+    p = min(max(0.0, book.net_low), book.net_high) / n
+    targets = np.zeros((len(directions), n + 1))  # (M, A)
+    for m, x in enumerate(directions):
+        net = x.sum()
+        d = x + (min(max(net, book.net_low), book.net_high) - net) / n - p  # (N,) from p, inside the band
+        moving = np.abs(d) > 1e-12
+        lam = float(np.min(np.where(d[moving] > 0, 1 - p, -1 - p) / d[moving])) if moving.any() else 0.0
+        drift = d.sum()  # the net moves by lam * drift: stay in the band
+        if abs(drift) > 1e-12:
+            lam = min(lam, ((book.net_high if drift > 0 else book.net_low) - n * p) / drift)
+        padded = np.concatenate([[0.0], d])[None]  # (1, A): _gross_cut skips slot 0
+        lam = _gross_cut(padded, 0, p, lam, book.max_gross) if moving.any() else 0.0
+        targets[m, 1:] = p + lam * d
+        targets[m, 0] = 1.0 - targets[m, 1:].sum()
     names = ["hold", "flat", "long_all", "short_all", *(f"long:{s}" for s in symbols),
              *(f"short:{s}" for s in symbols)]
     return targets, names
