@@ -142,7 +142,8 @@ def predict_weights(
     check_universe(model, market, run_path)
     t = _as_of_row(market, as_of)
     env = _env_at(cfg, market.slice_rows(0, t + 1), market.dates[t])
-    holdings = _holdings(current, market.symbols)
+    long_short = bool(getattr(env.unwrapped, "long_short", False))
+    holdings = _holdings(current, market.symbols, long_short)
     obs = _observation_at(env, t)
     obs["weights"] = holdings.astype(np.float32)  # (A,) the caller's, not the env's cash
     from agents.inference import Predictor
@@ -152,10 +153,11 @@ def predict_weights(
     has_best = RunDir.open(run_path).file("best_model.zip").is_file()
     name = "best_model.zip" if best and has_best else "model.zip"
     # As the env would trade it: assets not tradable at the decision bar (not listed yet,
-    # delisted, the file ended) get weight 0, the rest renormalised.
+    # delisted, the file ended) get weight 0, the rest renormalised (long/short: moved to cash).
     from tradegym.envs.kernel import mask_targets
 
-    target = mask_targets(_to_weights(env, action, holdings)[None, :], market.tradable[t][None, :])[0]
+    target = mask_targets(_to_weights(env, action, holdings)[None, :], market.tradable[t][None, :],
+                          to_cash=long_short)[0]
     return Prediction(
         as_of=market.dates[t], symbols=tuple(market.symbols), target=target,
         current=holdings, run=str(Path(run_path)), model=name, sha256=_model_hash(run_path, name),
@@ -223,22 +225,26 @@ def _model_hash(run_path: str | Path, name: str) -> str | None:
     return digest if isinstance(digest, str) else None
 
 
-def _holdings(current: Mapping[str, float] | np.ndarray | None, symbols: tuple[str, ...]) -> np.ndarray:
-    """Holdings ``(A,)``, cash first, from ``current`` (see :func:`predict_weights`)."""
+def _holdings(current: Mapping[str, float] | np.ndarray | None, symbols: tuple[str, ...],
+              signed: bool = False) -> np.ndarray:
+    """Holdings ``(A,)``, cash first, from ``current`` (:func:`predict_weights`); ``signed``: shorts too."""
     n_slots = len(symbols) + 1
     if current is None:
         return np.eye(n_slots)[0]
     if isinstance(current, Mapping):
-        return weights_from_mapping(current, symbols, "current weights")
+        return weights_from_mapping(current, symbols, "current weights", signed)
     weights = np.asarray(current, dtype=float)
     if weights.shape != (n_slots,):
         raise ConfigError(f"current weights have shape {weights.shape}, expected ({n_slots},): cash, "
                           f"then {', '.join(symbols)}")
-    return _checked(weights, "current weights")
+    return _checked(weights, "current weights", signed)
 
 
-def weights_from_mapping(weights: Mapping[str, float], symbols: tuple[str, ...], where: str) -> np.ndarray:
+def weights_from_mapping(weights: Mapping[str, float], symbols: tuple[str, ...], where: str,
+                         signed: bool = False) -> np.ndarray:
     """``{symbol: weight}`` -> ``(A,)`` cash first; missing symbols hold 0, a missing cash the rest.
+
+    ``signed`` (a long/short run's holdings): weights may be negative and cash may be borrowed.
 
     Raises:
         ConfigError: unknown symbols (naming them), negative or non-finite weights, or a sum
@@ -250,17 +256,19 @@ def weights_from_mapping(weights: Mapping[str, float], symbols: tuple[str, ...],
         raise ConfigError(f"{where} name symbols the run does not trade: {unknown}; its symbols are "
                           f"{list(symbols)} (and cash)")
     risky = np.array([float(weights.get(s, 0.0)) for s in symbols])
-    if "cash" not in weights and risky.sum() > 1 + WEIGHT_TOLERANCE:
+    if "cash" not in weights and risky.sum() > 1 + WEIGHT_TOLERANCE and not signed:
         raise ConfigError(f"{where} sum to {risky.sum():.6g} without cash, more than 1; give every "
                           "holding as a fraction of the portfolio (cash is the rest when left out)")
     cash = float(weights["cash"]) if "cash" in weights else 1.0 - risky.sum()
     if "cash" not in weights and -WEIGHT_TOLERANCE < cash < 0:
         cash = 0.0  # fully invested, up to rounding
-    return _checked(np.concatenate([[cash], risky]), where)
+    return _checked(np.concatenate([[cash], risky]), where, signed)
 
 
-def _checked(weights: np.ndarray, where: str) -> np.ndarray:
-    if not np.isfinite(weights).all() or (weights < 0).any():
+def _checked(weights: np.ndarray, where: str, signed: bool = False) -> np.ndarray:
+    if not np.isfinite(weights).all():
+        raise ConfigError(f"{where} must be finite, got {weights.round(6).tolist()}")
+    if (weights < 0).any() and not signed:
         raise ConfigError(f"{where} must be finite and >= 0 (long only, cash included), got "
                           f"{weights.round(6).tolist()}")
     if abs(weights.sum() - 1.0) > WEIGHT_TOLERANCE:

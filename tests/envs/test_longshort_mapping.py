@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import make_market
 from tradegym.envs.discrete import PortfolioDiscreteEnv
-from tradegym.envs.longshort import long_short_into
+from tradegym.envs.longshort import long_short_into, weights_to_long_short_scores
 from tradegym.envs.portfolio import PortfolioEnv
 from tradegym.errors import ConfigError
 
@@ -70,11 +70,12 @@ def test_every_extreme_of_the_allowed_set_is_reached_and_inverted(book: str) -> 
         action = env.weights_to_action(w)
         assert env.action_space.contains(action)
         np.testing.assert_allclose(env.action_to_weights(action), w, atol=2e-7)  # float32 actions
-        scores = np.concatenate([[1.0], w[1:]])[None]
+        scores = weights_to_long_short_scores(w, env.book)[None]
+        assert np.abs(scores).max() <= 1 + 1e-12
         out = np.empty_like(scores)
         gross, (low, high) = BOOKS[book]
         long_short_into(scores, gross, low, high, out)
-        np.testing.assert_allclose(out[0], w, atol=1e-15)  # float64: exact to rounding
+        np.testing.assert_allclose(out[0], w, atol=1e-14)  # float64: exact to rounding
 
 
 @settings(max_examples=300, deadline=None)
@@ -90,21 +91,26 @@ def test_any_scores_map_into_the_allowed_set(scores: list[float], book: str) -> 
 @given(raw=st.lists(st.floats(-1, 1), min_size=N, max_size=N), scale=st.floats(0, 1),
        book=st.sampled_from(list(BOOKS)))
 def test_any_allowed_point_is_its_own_image(raw: list[float], scale: float, book: str) -> None:
-    """Points of the set, drawn by mapping random scores into it, are fixed points with s_0 = 1."""
+    """Points of the set, drawn by mapping random scores into it, come back through the inverse."""
     gross, (low, high) = BOOKS[book]
     w = np.empty((1, N + 1))
     long_short_into(np.array([[2 * scale - 1, *raw]]), gross, low, high, w)
+    scores = weights_to_long_short_scores(w[0], env_for(book).book)
+    assert np.abs(scores).max() <= 1 + 1e-12
     back = np.empty_like(w)
-    long_short_into(np.concatenate([[[1.0]], w[:, 1:]], axis=1), gross, low, high, back)
+    long_short_into(scores[None], gross, low, high, back)
     np.testing.assert_allclose(back, w, atol=1e-12)
 
 
-def test_the_cash_score_sets_the_exposure() -> None:
+def test_the_cash_score_sets_the_exposure_and_the_risky_scores_the_direction() -> None:
     env = env_for("reg_t")
     scores = np.array([0.0, 1.0, -1.0, 0.5, -0.5])
     full, half, flat = (env.action_to_weights(np.concatenate([[s0], scores[1:]])) for s0 in (1.0, 0.0, -1.0))
+    np.testing.assert_allclose(full[1:], [2 / 3, -2 / 3, 1 / 3, -1 / 3], atol=1e-12)  # gross 2
     np.testing.assert_allclose(half[1:], full[1:] / 2, atol=1e-12)
     np.testing.assert_array_equal(flat, [1.0, 0, 0, 0, 0])
+    small = env.action_to_weights(np.concatenate([[1.0], scores[1:] / 100]))
+    np.testing.assert_allclose(small, full, atol=1e-12)  # a small mean action is the same book
 
 
 def test_step_weights_rejects_targets_outside_the_limits_by_name() -> None:

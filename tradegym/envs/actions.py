@@ -78,6 +78,7 @@ class ActionMap:
         """
         w = np.asarray(weights, dtype=np.float64)
         if self.long_short:
+            assert self.book is not None
             if w.shape != (n_slots,) or not np.isfinite(w).all():
                 raise ValueError(f"weights must be ({n_slots},) finite, got {w!r}")
             w = w.copy()
@@ -85,7 +86,7 @@ class ActionMap:
             problem = self.check_target(w)
             if problem is not None:
                 raise ValueError(f"weights {w.tolist()} {problem}")
-            return weights_to_long_short_scores(w).astype(np.float32)
+            return weights_to_long_short_scores(w, self.book).astype(np.float32)
         if w.shape != (n_slots,) or not np.isfinite(w).all() or (w < 0).any():
             raise ValueError(f"weights must be ({n_slots},) finite and >= 0, got {w!r}")
         w = w / w.sum()

@@ -11,12 +11,16 @@ the Reg-T initial margin of a US account; ``net_exposure=(0, 0)`` is dollar-neut
 ``(1, 1)`` a 130/30-style fully invested book (with ``max_gross=1.6``).
 
 **Scores to weights** (:func:`long_short_into`), for scores ``s`` in SB3's box ``[-1, 1]^A``:
-the cash score sets the exposure ``e = (1 + s_0) / 2``; the risky scores are shifted by one
-constant so that their sum lies in the net band; then the segment from the band's centre
-portfolio ``p`` (every weight ``clip(0, net_low, net_high) / N``) towards them is cut where
-it leaves ``F`` (first of the box or the gross limit; exact, by Newton steps from outside on
-the convex piecewise-linear gross), and scaled by ``e`` towards ``p``. Every point of ``F`` is
-its own image with ``s_0 = 1``, so :func:`weights_to_long_short_scores` is ``[1, w_1..w_N]``.
+the risky scores give a direction and the cash score how far to go along it. The risky
+scores are shifted by one constant so that their sum lies in the net band; ``d`` is the step
+from the band's centre portfolio ``p`` (every weight ``clip(0, net_low, net_high) / N``) to
+them, and ``lam_edge`` how far along ``d`` the allowed set reaches (the first of the box, the
+gross limit and the band; the gross exactly, by Newton steps on its convex piecewise-linear
+path). Then ``w = p + e * lam_edge * d`` with the exposure ``e = (1 + s_0) / 2``: ``s_0 = 1``
+is the edge of the set (a full book, e.g. gross ``max_gross``), ``-1`` is ``p`` (all cash when
+the band holds 0). The size of the book does not depend on the size of the risky scores, so a
+policy's mean action trades the same book size as its noisy samples. A point ``w`` of ``F``
+is reached by ``s = [2 / lam_edge(w - p) - 1, w_1..w_N]`` (:func:`weights_to_long_short_scores`).
 
 **Carry**, per step on the weights ``f`` held from the fill to the next (each step spans one
 bar whatever the execution), as a fraction of the value at the fill and credited or debited to
@@ -150,10 +154,14 @@ def _per_bar(rate: Any, data: MarketData, ppy: float, name: str) -> np.ndarray:
     return np.ascontiguousarray(annual / ppy)
 
 
-def weights_to_long_short_scores(weights: np.ndarray) -> np.ndarray:
-    """Scores ``(..., A)`` that :func:`long_short_into` maps exactly to ``weights`` in ``F``."""
+def weights_to_long_short_scores(weights: np.ndarray, book: Book) -> np.ndarray:
+    """Scores ``(A,)`` that :func:`long_short_into` maps to ``weights (A,)`` in ``F`` (to rounding)."""
     scores = np.array(weights, dtype=np.float64)
-    scores[..., 0] = 1.0
+    n = scores.size - 1
+    p = min(max(0.0, book.net_low), book.net_high) / n
+    d = np.concatenate([[0.0], scores[1:] - p])[None]  # (1, A): slot 0 unused
+    lam = _edge(d, 0, p, book.max_gross, book.net_low, book.net_high)
+    scores[0] = 2.0 / lam - 1.0 if lam > 0.0 else -1.0  # lam >= 1 for a point of F
     return scores
 
 
@@ -195,22 +203,37 @@ def long_short_into(scores, max_gross, net_low, net_high, out):  # pragma: no co
             out[b, i] = x
             net += x
         shift = (min(max(net, net_low), net_high) - net) / n
-        lam = 1.0  # how far along p -> x the box allows
         for i in range(1, n + 1):
-            d = out[b, i] + shift - p  # out now holds the direction
-            out[b, i] = d
-            if d > 0.0:
-                lam = min(lam, (1.0 - p) / d)
-            elif d < 0.0:
-                lam = min(lam, (-1.0 - p) / d)
-        lam = _gross_cut(out, b, p, lam, max_gross)
+            out[b, i] += shift - p  # out holds the direction d
+        lam = exposure * _edge(out, b, p, max_gross, net_low, net_high)
         risky = 0.0
         for i in range(1, n + 1):
-            w = p + exposure * lam * out[b, i]
+            w = p + lam * out[b, i]
             out[b, i] = w
             risky += w
         out[b, 0] = 1.0 - risky
     return finite
+
+
+@njit(cache=True, nogil=True)
+def _edge(d, b, p, max_gross, net_low, net_high):  # pragma: no cover - compiled
+    """How far ``p + lam * d[b, 1:]`` stays in ``F``: the largest such ``lam`` (0 when ``d`` is 0)."""
+    lam, drift = math.inf, 0.0
+    for i in range(1, d.shape[1]):
+        x = d[b, i]
+        drift += x
+        if x > 1e-15:
+            lam = min(lam, (1.0 - p) / x)
+        elif x < -1e-15:
+            lam = min(lam, (-1.0 - p) / x)
+    if lam == math.inf:
+        return 0.0
+    n = d.shape[1] - 1
+    if drift > 1e-15:  # the net moves by lam * drift from n * p
+        lam = min(lam, (net_high - n * p) / drift)
+    elif drift < -1e-15:
+        lam = min(lam, (net_low - n * p) / drift)
+    return _gross_cut(d, b, p, lam, max_gross)
 
 
 @njit(cache=True, nogil=True)
@@ -313,29 +336,19 @@ def long_short_targets(symbols: Sequence[str], book: Book) -> tuple[np.ndarray, 
 
     ``hold`` (row 0, filled per step), ``flat`` (the band's centre portfolio ``p``: all cash when
     the band holds 0), ``long_all`` and ``short_all`` (equal weights), then ``long:SYM`` and
-    ``short:SYM`` (one asset). Each is a direction shifted into the net band and followed from
-    ``p`` to the edge of the allowed set (the box, the gross limit or the band): with a dollar-neutral band
-    and ``max_gross`` 2, ``long:SYM`` is long ``SYM`` at 1 and short the rest at ``1 / (N - 1)``.
+    ``short:SYM`` (one asset): each the full-exposure image of that direction under
+    :func:`long_short_into`. With a dollar-neutral band and ``max_gross`` 2, ``long:SYM`` is long
+    ``SYM`` at 1 and short the rest at ``1 / (N - 1)`` each.
     """
     n = len(symbols)
-    directions = np.zeros((4 + 2 * n, n))  # (M, N) risky scores before the band
-    directions[2], directions[3] = 1.0, -1.0
-    directions[4 + np.arange(n), np.arange(n)] = 1.0
-    directions[4 + n + np.arange(n), np.arange(n)] = -1.0
-    p = min(max(0.0, book.net_low), book.net_high) / n
-    targets = np.zeros((len(directions), n + 1))  # (M, A)
-    for m, x in enumerate(directions):
-        net = x.sum()
-        d = x + (min(max(net, book.net_low), book.net_high) - net) / n - p  # (N,) from p, inside the band
-        moving = np.abs(d) > 1e-12
-        lam = float(np.min(np.where(d[moving] > 0, 1 - p, -1 - p) / d[moving])) if moving.any() else 0.0
-        drift = d.sum()  # the net moves by lam * drift: stay in the band
-        if abs(drift) > 1e-12:
-            lam = min(lam, ((book.net_high if drift > 0 else book.net_low) - n * p) / drift)
-        padded = np.concatenate([[0.0], d])[None]  # (1, A): _gross_cut skips slot 0
-        lam = _gross_cut(padded, 0, p, lam, book.max_gross) if moving.any() else 0.0
-        targets[m, 1:] = p + lam * d
-        targets[m, 0] = 1.0 - targets[m, 1:].sum()
+    scores = np.zeros((4 + 2 * n, n + 1))  # (M, A)
+    scores[:, 0] = 1.0  # full exposure
+    scores[1, 0] = -1.0  # flat: exposure 0
+    scores[2, 1:], scores[3, 1:] = 1.0, -1.0
+    scores[4 + np.arange(n), 1 + np.arange(n)] = 1.0
+    scores[4 + n + np.arange(n), 1 + np.arange(n)] = -1.0
+    targets = np.empty_like(scores)
+    long_short_into(scores, book.max_gross, book.net_low, book.net_high, targets)
     names = ["hold", "flat", "long_all", "short_all", *(f"long:{s}" for s in symbols),
              *(f"short:{s}" for s in symbols)]
     return targets, names
