@@ -117,3 +117,26 @@ class ActionMap:
         assert book is not None
         bound = 1.0 + 2.0 / book.maintenance if book.maintenance > 0 and book.deleverage else np.inf
         return spaces.Box(-bound, bound, (n_slots,), np.float32)
+
+
+def numeric_row(value: Any, what: str, n_slots: int, where: str) -> np.ndarray:
+    """``value`` as a float64 row ``(A,)``: an action's scores or target weights, cash first.
+
+    Raises:
+        ValueError: bool, complex, text, objects, ragged lists or a wrong shape, naming
+            ``what`` and ``where`` (the step and date).
+    """
+    arr = value if isinstance(value, np.ndarray) else None
+    if arr is None:
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError) as exc:  # ragged lists
+            raise ValueError(f"{what} {value!r} is not an array of numbers {where}: {exc}") from None
+    if arr.dtype.kind not in "iuf":  # integers and floats only: no silent casts
+        raise ValueError(f"{what} has dtype {arr.dtype} ({type(value).__name__}), expected real numbers "
+                         f"{where}")
+    if arr.shape != (n_slots,):
+        verb, unit = ("have", "weights") if what.endswith("weights") else ("has", "scores")
+        raise ValueError(f"{what} {verb} shape {arr.shape}, expected ({n_slots},) = N+1 {unit}, cash first, "
+                         f"{where}")
+    return arr.astype(np.float64, copy=False)

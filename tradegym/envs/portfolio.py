@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 from tradegym.data.market import MarketData
 from tradegym.envs import kernel
-from tradegym.envs.actions import ActionMap
+from tradegym.envs.actions import ActionMap, numeric_row
 from tradegym.envs.costs import TERMS, MarketCosts, resolve_costs
 from tradegym.envs.longshort import resolve_book
 from tradegym.envs.rewards import RewardContext, log_return, make_reward
@@ -303,12 +303,7 @@ class PortfolioEnv(gym.Env):
         """
         if target is None:
             return self._advance(self.hold_weights()[None])
-        weights = self._numeric(target, "target weights")
-        if weights.shape != (self.n_slots,):
-            raise ValueError(
-                f"target weights have shape {weights.shape}, expected ({self.n_slots},) = N+1 "
-                f"weights, cash first, {self._where()}"
-            )
+        weights = numeric_row(target, "target weights", self.n_slots, self._where())
         problem = self.actions.check_target(weights)
         if problem is not None:
             raise ValueError(f"target weights {weights.tolist()} {self._where()} {problem}")
@@ -381,12 +376,7 @@ class PortfolioEnv(gym.Env):
     # ------------------------------------------------------------------ actions
     def _map_action(self, action: Any) -> np.ndarray:
         """Validate an action ``(A,)``; return target weights ``(1, A)`` in the env's buffer."""
-        arr = self._numeric(action, "action")
-        if arr.shape != (self.n_slots,):
-            raise ValueError(
-                f"action has shape {arr.shape}, expected ({self.n_slots},) = N+1 scores, cash first, "
-                f"{self._where()}"
-            )
+        arr = numeric_row(action, "action", self.n_slots, self._where())
         out = self._buffers.target  # (1, A)
         if self.actions.into(arr[None], out):
             return out
@@ -413,23 +403,6 @@ class PortfolioEnv(gym.Env):
         return self.actions.inverse(weights, self.n_slots)
 
     # ------------------------------------------------------------------ helpers
-    def _numeric(self, value: Any, what: str) -> np.ndarray:
-        """``value`` as a float64 array; bool, complex, text or objects raise a ValueError here."""
-        arr = value if isinstance(value, np.ndarray) else None
-        if arr is None:
-            try:
-                arr = np.asarray(value)
-            except (TypeError, ValueError) as exc:  # ragged lists
-                raise ValueError(
-                    f"{what} {value!r} is not an array of numbers {self._where()}: {exc}"
-                ) from None
-        if arr.dtype.kind not in "iuf":  # integers and floats only: no silent casts
-            raise ValueError(
-                f"{what} has dtype {arr.dtype} ({type(value).__name__}), expected real numbers "
-                f"{self._where()}"
-            )
-        return arr.astype(np.float64, copy=False)
-
     def _obs(self) -> dict[str, np.ndarray]:
         t = self.current_index
         # A copy: users keep what they are given (Gymnasium's checker asserts it).
