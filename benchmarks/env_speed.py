@@ -4,7 +4,9 @@ Shape: 30 synthetic assets x 2,500 bars (OHLCV), window 60, 5 features. Actions 
 before timing. The reference does the minimum a portfolio step needs — a window view,
 the weighted return, proportional costs on turnover, weight drift — with weights drawn
 directly on the simplex (no action mapping, no validation, no copies, no info); a second
-reference row adds a plain softmax of the drawn scores. Ratios are against the first.
+reference row adds a plain softmax of the drawn scores. Ratios are against the first. The
+env is timed with its defaults and, as further rows, with a long/short book (gross 2, interest,
+borrow fees, the margin rule) and with every cost model at once.
 
     python benchmarks/env_speed.py [--steps 20000] [--repeats 5]
 """
@@ -24,6 +26,12 @@ from tradegym.envs.portfolio import PortfolioEnv
 
 N_ASSETS, N_BARS, WINDOW = 30, 2500, 60
 FEATURES = ("log_return", "open_gap", "high_rel", "low_rel", "volume_z")
+VARIANTS = {  # extra env rows: name -> PortfolioEnv keywords
+    "  long/short, gross 2, carry": {"action_mapping": "long_short", "max_gross": 2.0, "cash_rate": 0.03},
+    "  every cost model": {"initial_value": 1e7, "costs": [
+        "proportional", {"name": "spread", "bps": 2, "range_fraction": 0.5}, "min_commission",
+        {"name": "impact", "coef": 0.5}, {"name": "participation", "max_participation": 0.1}]},
+}
 
 
 def env_rate(env: PortfolioEnv, actions: np.ndarray) -> float:
@@ -69,6 +77,8 @@ def main() -> None:
 
     data = load("gbm", n_assets=N_ASSETS, n_bars=N_BARS, ohlc=True, seed=0)
     env = PortfolioEnv(data, window_bars=WINDOW, features=FEATURES, start="first")
+    variants = {name: PortfolioEnv(data, window_bars=WINDOW, features=FEATURES, start="first", **kwargs)
+                for name, kwargs in VARIANTS.items()}
     rng = np.random.default_rng(0)
     actions = rng.uniform(-1, 1, (args.steps, N_ASSETS + 1)).astype(np.float32)
     targets = rng.dirichlet(np.ones(N_ASSETS + 1), args.steps)
@@ -76,8 +86,11 @@ def main() -> None:
     features = np.asarray(env.feature_set.values)
 
     env_rates, ref_rates, soft_rates = [], [], []
+    variant_rates: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.repeats):  # interleaved, so drift in machine load hits all alike
         env_rates.append(env_rate(env, actions))
+        for name, variant in variants.items():
+            variant_rates[name].append(env_rate(variant, actions))
         ref_rates.append(reference_rate(features, growth, targets, env.first_index))
         soft_rates.append(reference_rate(features, growth, actions.astype(np.float64),
                                          env.first_index, softmax=True))
@@ -90,6 +103,8 @@ def main() -> None:
     print(f"{'numpy reference step':34s}{ref_best:12,.0f}{1.0:8.2f}")
     print(f"{'  + softmax of drawn scores':34s}{soft_best:12,.0f}{soft_best / ref_best:8.2f}")
     print(f"{'PortfolioEnv.step':34s}{env_best:12,.0f}{env_best / ref_best:8.2f}")
+    for name, rates in variant_rates.items():
+        print(f"{name:34s}{max(rates):12,.0f}{max(rates) / ref_best:8.2f}")
 
 
 if __name__ == "__main__":
