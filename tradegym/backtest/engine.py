@@ -153,7 +153,8 @@ def backtest(
     Raises:
         ValueError: the policy's action or target weights are NaN/inf or wrongly shaped
             (the message names the step and date), or the env rejects ``env_kwargs``.
-        ConfigError: ``env_kwargs`` sets ``start``, an unknown baseline name, or
+        ConfigError: ``env_kwargs`` sets ``start``, an unknown baseline name, a baseline's
+            target outside a long/short env's limits (naming them), or
             ``periods_per_year`` (given or declared by the data) not ``> 0``.
         DataError: ``start`` leaves no bar to trade, or too little history before it for
             the window and feature warm-up (the message says how many bars are needed).
@@ -179,7 +180,7 @@ def backtest(
     done = False
     while not done:
         if predictor is None:
-            obs, _, terminated, truncated, info = env.step_weights(chooser(obs, env))
+            obs, _, terminated, truncated, info = _step_target(env, chooser(obs, env), label)
         else:
             episode_start = np.array([env.steps == 0])  # (1,) as SB3's recurrent policies expect
             action, state = predictor.predict(
@@ -246,6 +247,27 @@ def _resolve_policy(policy: Any, env_id: str | None, env_kwargs: Mapping[str, An
 
         policy = make_baseline(policy)
     return policy, env_id or "tradegym/Portfolio-v0", kwargs, name or policy_name(policy)
+
+
+def _step_target(env: Any, target: Any, label: str) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+    """``env.step_weights(target)``; on a long/short book a rejected target names the book's limits.
+
+    Raises:
+        ConfigError: a long/short env rejects the target (a long-only baseline on a book whose
+            ``max_gross`` is below 1 or whose net band excludes 1 or 0): names the fix.
+        ValueError: any other rejected target, as the env says it.
+    """
+    try:
+        return env.step_weights(target)
+    except ValueError as exc:
+        book = getattr(env, "book", None)
+        if not getattr(env, "long_short", False) or book is None:
+            raise
+        raise ConfigError(
+            f"{label!r} wants weights outside this long/short book (max_gross {book.max_gross:g}, "
+            f"net_exposure [{book.net_low:g}, {book.net_high:g}]): {exc}. A long-only baseline is "
+            "fully invested (gross 1, net 1) or all cash (net 0): give it max_gross >= 1 and a net "
+            "band holding 0 and 1, or leave this baseline out") from exc
 
 
 def _trade_record(env: Any, weights: pd.DataFrame, targets: list[Any], rows: list[int],
