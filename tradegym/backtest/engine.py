@@ -60,6 +60,9 @@ class BacktestResult:
             trade of step ``s`` is ``targets[s] - pre_trade[s]``; ``None`` when unknown.
         pre_trade_value: ``(S,)`` portfolio value at each fill before the trade and its
             cost (currency); ``None`` when unknown.
+        carry: ``(S,)`` interest and borrow fees credited (``> 0``) or debited per step, in
+            currency (``info["carry"]`` of an env with a book: long/short, or a cash rate);
+            ``None`` when the env has none.
     """
 
     name: str
@@ -78,6 +81,7 @@ class BacktestResult:
     pre_trade: pd.DataFrame | None = None
     pre_trade_value: pd.Series | None = None
     periods_per_year_source: str = "given"
+    carry: pd.Series | None = None
 
     @property
     def annualisation(self) -> str:
@@ -176,6 +180,7 @@ def backtest(
     rows: list[int] = []  # decision row of each step
     turnover: list[float] = []
     costs: list[float] = []
+    carry: list[float] = []  # currency per step, from an env with a book only
     state: Any = None
     done = False
     while not done:
@@ -194,6 +199,8 @@ def backtest(
         weights.append(info["weights"])
         turnover.append(info["turnover"])
         costs.append(info["cost"])
+        if "carry" in info:
+            carry.append(info["carry"])
         done = terminated or truncated
 
     index = pd.DatetimeIndex(dates, name="date")
@@ -223,6 +230,7 @@ def backtest(
         pre_trade=pre_trade,
         pre_trade_value=pre_value,
         periods_per_year_source=ppy_source,
+        carry=pd.Series(carry, index=index[1:], name="carry") if carry and len(carry) == len(costs) else None,
     )
 
 
