@@ -274,7 +274,7 @@ def _step_target(env: Any, target: Any, label: str) -> tuple[Any, float, bool, b
         raise ConfigError(
             f"{label!r} wants weights outside this long/short book (max_gross {book.max_gross:g}, "
             f"net_exposure [{book.net_low:g}, {book.net_high:g}]): {exc}. A long-only baseline is "
-            "fully invested (gross 1, net 1) or all cash (net 0): give it max_gross >= 1 and a net "
+            "fully invested (gross 1, net 1) or all cash (net 0): give the env max_gross >= 1 and a net "
             "band holding 0 and 1, or leave this baseline out") from exc
 
 
