@@ -105,8 +105,9 @@ def _baseline_demo(data: str, out: str | Path, split: str, cost_rate: float, win
         echo(f"split: {split} ({TRAIN_FRACTION:.0%}/{VAL_FRACTION:.0%}/"
              f"{1 - TRAIN_FRACTION - VAL_FRACTION:.0%} train/val/test)")
     env_kwargs = {"cost_rate": cost_rate, "window_bars": window_bars}
-    return compare([], history, start=start, baselines=baseline_names(market), env_kwargs=env_kwargs,
-                   out=out, echo=echo, title=f"Baselines on the {split} split of {data}", static=True)
+    return compare([], history, start=start, baselines=baseline_names(market, env_kwargs),
+                   env_kwargs=env_kwargs, out=out, echo=echo,
+                   title=f"Baselines on the {split} split of {data}", static=True)
 
 
 __all__ = ["DEMO_SEEDS", "DEMO_TIMESTEPS", "SPLITS", "TRAIN_FRACTION", "VAL_FRACTION", "run_demo"]

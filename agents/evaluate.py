@@ -45,7 +45,8 @@ def evaluate_run(
         split: ``"test"`` (default: never seen in training or model selection), ``"val"``,
             ``"train"`` or ``"all"``.
         baselines: baseline names (default
-            :func:`~tradegym.backtest.baselines.baseline_names` of the market).
+            :func:`~tradegym.backtest.baselines.baseline_names` of the market and env:
+            ``momentum_ls`` joins on a long/short env).
         out: report folder (default: ``RUN/backtest-<split>``).
         best: use ``best_model.zip`` (chosen on validation) when present, else ``model.zip``.
         label: the agent's row name (default ``<algo>_<extractor>``).
@@ -95,7 +96,7 @@ def evaluate_run(
                             min_rows=cfg.env.window_bars + 2)
     label = label or f"{cfg.agent.algo}_{cfg.agent.extractor}"
     if baselines is None:
-        baselines = baseline_names(market)
+        baselines = baseline_names(market, env_kwargs)
     if write_report and benchmark in BASELINES and benchmark not in baselines:
         baselines = [*baselines, benchmark]
     results = compare([(Predictor(model), label)], history, start=start, baselines=baselines,

@@ -25,19 +25,23 @@ name                       policy
                            252 bars, monthly; skfolio
 ``momentum``               ``1/k`` in the ``k`` assets with the best return from
                            ``t − 252`` to ``t − 21`` (12-1 momentum), monthly
+``momentum_ls``            long/short envs only: long the ``k = ceil(N / 3)`` best and short
+                           the ``k`` worst by 12-1 momentum, ``±G / (2k)`` each (``G`` the
+                           book's ``max_gross``): dollar-neutral, gross ``G``, monthly
 ``random``                 Dirichlet(1) random weights, monthly, seeded (seed 0)
 ``oracle``                 planted synthetic markets only: the known-optimal policy
 =========================  ===========================================================
 
-Every estimate is *causal*: the weights chosen at decision bar ``t`` use closes of rows
-``<= t`` of the backtest's market only (at most ``lookback + 1`` of them; fewer at the
-start of the data, where a baseline falls back to equal weight until it has
-``min_history`` returns). The schedule is part of the name or set by ``rebalance=``: an
-integer number of bars, ``"daily"``, ``"weekly"`` or ``"monthly"`` (calendar: the first
-decision bar whose week or month differs from the previous bar's). Every baseline
-trades on the first step of an episode. On a dynamic universe (``MarketData.tradable``)
-every baseline weights only the assets tradable at the decision bar (the env's ``mask``),
-and estimates from the returns where they were all listed.
+Every estimate is *causal*: the weights chosen at decision bar ``t`` use closes of rows ``<=
+t`` of the backtest's market only (at most ``lookback + 1`` of them; fewer at the start of
+the data, where a baseline falls back to equal weight until it has ``min_history`` returns;
+``momentum_ls`` holds cash, its dollar-neutral equal weight). The schedule is part of the
+name or set by ``rebalance=``: an integer number of bars, ``"daily"``, ``"weekly"`` or
+``"monthly"`` (calendar: the first decision bar whose week or month differs from the
+previous bar's). Every baseline trades on the first step of an episode. On a dynamic
+universe (``MarketData.tradable``) every baseline weights only the assets tradable at the
+decision bar (the env's ``mask``), and estimates from the returns where they were all
+listed.
 
 The classes live by idea: :mod:`~tradegym.backtest.rules` (the :class:`Baseline` base, the
 schedule, and the rules that estimate nothing), :mod:`~tradegym.backtest.estimated` (the
@@ -57,7 +61,7 @@ tradegym.errors.ConfigError: unknown baseline 'equal_wieght'. Did you mean 'equa
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tradegym.backtest.estimated import (
@@ -67,6 +71,7 @@ from tradegym.backtest.estimated import (
     MeanVariance,
     MinimumVariance,
     Momentum,
+    MomentumLongShort,
 )
 from tradegym.backtest.rules import (
     Baseline,
@@ -85,7 +90,7 @@ BaselineFactory = Callable[..., Baseline]
 
 BASELINES: Registry[BaselineFactory] = Registry("baseline")
 for _cls in (Cash, BuyAndHold, EqualWeight, InverseVolatility, MinimumVariance, MeanVariance,
-             HierarchicalRiskParity, Momentum, RandomWeights):
+             HierarchicalRiskParity, Momentum, MomentumLongShort, RandomWeights):
     BASELINES.add(_cls.name, _cls)
 BASELINES.add("equal_weight_weekly", functools.partial(EqualWeight, rebalance="weekly"))
 BASELINES.add("equal_weight_monthly", functools.partial(EqualWeight, rebalance="monthly"))
@@ -94,6 +99,9 @@ BASELINES.add_lazy("oracle", "tradegym.data.planted:OraclePolicy")
 DEFAULT_BASELINES = ("cash", "buy_and_hold", "equal_weight", "equal_weight_monthly", "inverse_vol",
                      "min_variance", "momentum", "random")
 """What ``tradegym backtest`` compares against by default (plus ``oracle`` on planted markets)."""
+
+LONG_SHORT_BASELINES = ("momentum_ls",)
+"""Added to the defaults on a long/short env (``action_mapping: long_short``)."""
 
 
 def make_baseline(name: str, env: Any = None, **kwargs: Any) -> Any:
@@ -119,15 +127,34 @@ def is_baseline(name: str) -> bool:
     return name in BASELINES or name.startswith("equal_weight_")
 
 
-def baseline_names(market: Any = None) -> tuple[str, ...]:
-    """:data:`DEFAULT_BASELINES`, plus ``oracle`` when ``market`` is a planted synthetic one."""
-    planted = market is not None and "oracle" in getattr(market, "meta", {})
-    return (*DEFAULT_BASELINES, "oracle") if planted else DEFAULT_BASELINES
+def baseline_names(market: Any = None, env_kwargs: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """The default baselines of a backtest on ``market`` with env ``env_kwargs``.
+
+    :data:`DEFAULT_BASELINES`, plus ``oracle`` when ``market`` is a planted synthetic one.
+    On a long/short env (``action_mapping: long_short``) :data:`LONG_SHORT_BASELINES` join,
+    and the long-only ones stay only where the book holds them: they are fully invested
+    (gross 1, net 1) or all cash (net 0), so a book with ``max_gross < 1`` or a net band
+    without 1 (dollar-neutral) keeps only ``cash`` (when its band holds 0).
+
+    >>> baseline_names(env_kwargs={"action_mapping": "long_short", "net_exposure": [0, 0]})
+    ('cash', 'momentum_ls')
+    """
+    names = DEFAULT_BASELINES
+    if market is not None and "oracle" in getattr(market, "meta", {}):
+        names = (*names, "oracle")
+    kwargs = env_kwargs or {}
+    if kwargs.get("action_mapping") != "long_short":
+        return names
+    gross = float(kwargs.get("max_gross", 1.0))
+    low, high = kwargs.get("net_exposure") or (-gross, gross)
+    if not (gross >= 1 and low <= 1 <= high):
+        names = ("cash",) if low <= 0 <= high else ()
+    return (*names, *LONG_SHORT_BASELINES)
 
 
 __all__ = [
     "BASELINES", "DEFAULT_BASELINES", "Baseline", "BuyAndHold", "Cash", "EqualWeight", "Estimated",
-    "HierarchicalRiskParity", "InverseVolatility", "MeanVariance", "MinimumVariance", "Momentum",
-    "RandomWeights", "Scheduled", "baseline_names", "is_baseline", "cash_weights", "equal_weights",
-    "make_baseline",
+    "HierarchicalRiskParity", "InverseVolatility", "LONG_SHORT_BASELINES", "MeanVariance",
+    "MinimumVariance", "Momentum", "MomentumLongShort", "RandomWeights", "Scheduled", "baseline_names",
+    "is_baseline", "cash_weights", "equal_weights", "make_baseline",
 ]

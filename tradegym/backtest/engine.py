@@ -60,6 +60,9 @@ class BacktestResult:
             trade of step ``s`` is ``targets[s] - pre_trade[s]``; ``None`` when unknown.
         pre_trade_value: ``(S,)`` portfolio value at each fill before the trade and its
             cost (currency); ``None`` when unknown.
+        carry: ``(S,)`` interest and borrow fees credited (``> 0``) or debited per step, in
+            currency (``info["carry"]`` of an env with a book: long/short, or a cash rate);
+            ``None`` when the env has none.
     """
 
     name: str
@@ -78,6 +81,7 @@ class BacktestResult:
     pre_trade: pd.DataFrame | None = None
     pre_trade_value: pd.Series | None = None
     periods_per_year_source: str = "given"
+    carry: pd.Series | None = None
 
     @property
     def annualisation(self) -> str:
@@ -153,7 +157,8 @@ def backtest(
     Raises:
         ValueError: the policy's action or target weights are NaN/inf or wrongly shaped
             (the message names the step and date), or the env rejects ``env_kwargs``.
-        ConfigError: ``env_kwargs`` sets ``start``, an unknown baseline name, or
+        ConfigError: ``env_kwargs`` sets ``start``, an unknown baseline name, a baseline's
+            target outside a long/short env's limits (naming them), or
             ``periods_per_year`` (given or declared by the data) not ``> 0``.
         DataError: ``start`` leaves no bar to trade, or too little history before it for
             the window and feature warm-up (the message says how many bars are needed).
@@ -175,11 +180,12 @@ def backtest(
     rows: list[int] = []  # decision row of each step
     turnover: list[float] = []
     costs: list[float] = []
+    carry: list[float] = []  # currency per step, from an env with a book only
     state: Any = None
     done = False
     while not done:
         if predictor is None:
-            obs, _, terminated, truncated, info = env.step_weights(chooser(obs, env))
+            obs, _, terminated, truncated, info = _step_target(env, chooser(obs, env), label)
         else:
             episode_start = np.array([env.steps == 0])  # (1,) as SB3's recurrent policies expect
             action, state = predictor.predict(
@@ -193,6 +199,8 @@ def backtest(
         weights.append(info["weights"])
         turnover.append(info["turnover"])
         costs.append(info["cost"])
+        if "carry" in info:
+            carry.append(info["carry"])
         done = terminated or truncated
 
     index = pd.DatetimeIndex(dates, name="date")
@@ -222,6 +230,7 @@ def backtest(
         pre_trade=pre_trade,
         pre_trade_value=pre_value,
         periods_per_year_source=ppy_source,
+        carry=pd.Series(carry, index=index[1:], name="carry") if carry and len(carry) == len(costs) else None,
     )
 
 
@@ -246,6 +255,27 @@ def _resolve_policy(policy: Any, env_id: str | None, env_kwargs: Mapping[str, An
 
         policy = make_baseline(policy)
     return policy, env_id or "tradegym/Portfolio-v0", kwargs, name or policy_name(policy)
+
+
+def _step_target(env: Any, target: Any, label: str) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+    """``env.step_weights(target)``; on a long/short book a rejected target names the book's limits.
+
+    Raises:
+        ConfigError: a long/short env rejects the target (a long-only baseline on a book whose
+            ``max_gross`` is below 1 or whose net band excludes 1 or 0): names the fix.
+        ValueError: any other rejected target, as the env says it.
+    """
+    try:
+        return env.step_weights(target)
+    except ValueError as exc:
+        book = getattr(env, "book", None)
+        if not getattr(env, "long_short", False) or book is None:
+            raise
+        raise ConfigError(
+            f"{label!r} wants weights outside this long/short book (max_gross {book.max_gross:g}, "
+            f"net_exposure [{book.net_low:g}, {book.net_high:g}]): {exc}. A long-only baseline is "
+            "fully invested (gross 1, net 1) or all cash (net 0): give the env max_gross >= 1 and a net "
+            "band holding 0 and 1, or leave this baseline out") from exc
 
 
 def _trade_record(env: Any, weights: pd.DataFrame, targets: list[Any], rows: list[int],

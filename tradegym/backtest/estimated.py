@@ -17,6 +17,15 @@ from tradegym.backtest.rules import Scheduled, equal_weights, tradable_now
 from tradegym.errors import ConfigError
 
 
+def spread(risky: np.ndarray, alive: np.ndarray | None) -> np.ndarray:
+    """Weights ``(M,)`` of the alive assets as ``(N,)`` (0 elsewhere); as they are when ``alive`` is None."""
+    if alive is None:
+        return risky
+    full = np.zeros(len(alive))
+    full[alive] = risky
+    return full
+
+
 class Estimated(Scheduled):
     """A scheduled baseline that estimates from trailing closes (causal: rows ``<= t``).
 
@@ -45,22 +54,32 @@ class Estimated(Scheduled):
         close = env.data.close[max(0, t - bars): t + 1]  # (L+1, N), rows <= t only
         return close[1:] / close[:-1] - 1.0
 
-    def weights(self, env: Any) -> np.ndarray:
-        """Estimated weights ``(A,)``; equal weight while history is shorter than ``min_history``.
+    def estimation_returns(self, env: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """Trailing returns ``(L', M)`` of the assets to weight, and which they are.
 
-        On a dynamic universe only the assets tradable at the decision bar are estimated,
-        on the trailing returns where all of them were tradable (placeholder prices
-        outside a life would read as zero returns).
+        On a dynamic universe only the assets tradable at the decision bar are estimated
+        (``alive``, ``(N,)`` bool; ``None`` on a static universe), on the trailing returns
+        where all of them were tradable (placeholder prices outside a life would read as
+        zero returns). No asset alive gives ``(0, 0)`` returns.
         """
         returns = self.trailing_returns(env)  # (L, N)
         alive = tradable_now(env)
         if alive is not None:
-            if not alive.any():
-                return equal_weights(env.n_slots, alive)  # all cash
             t = env.current_index
             life = env.data.tradable[t - len(returns) : t + 1][:, alive]  # (L+1, M)
             rows = (life[1:] & life[:-1]).all(axis=1)  # (L,) both ends of the return listed
             returns = returns[rows][:, alive]  # (L', M)
+        return returns, alive
+
+    def weights(self, env: Any) -> np.ndarray:
+        """Estimated weights ``(A,)``; equal weight while history is shorter than ``min_history``.
+
+        Only the assets of :meth:`estimation_returns` are weighted (all cash when none is
+        tradable).
+        """
+        returns, alive = self.estimation_returns(env)  # (L', M)
+        if alive is not None and not alive.any():
+            return equal_weights(env.n_slots, alive)  # all cash
         if len(returns) < self.min_history:
             return equal_weights(env.n_slots, alive)
         risky = np.asarray(self.risky_weights(returns), dtype=np.float64)
@@ -68,11 +87,7 @@ class Estimated(Scheduled):
         total = risky.sum()
         if not total > 0:
             return equal_weights(env.n_slots, alive)
-        if alive is not None:
-            full = np.zeros(env.n_slots - 1)
-            full[alive] = risky
-            risky = full
-        return np.concatenate([[0.0], risky / total])
+        return np.concatenate([[0.0], spread(risky / total, alive)])
 
     def risky_weights(self, returns: np.ndarray) -> np.ndarray:
         """Asset weights ``(N,)`` (summing to 1) from trailing returns ``(L, N)``."""
@@ -182,15 +197,67 @@ class Momentum(Estimated):
             raise ConfigError(f"top_k must be an integer >= 1, got {top_k!r}")
         self.skip, self.top_k = int(skip), top_k
 
+    def signal(self, returns: np.ndarray) -> np.ndarray:
+        """``(N,)`` log return from ``t − lookback`` to ``t − skip`` of trailing returns ``(L, N)``."""
+        return np.log1p(returns[: len(returns) - self.skip]).sum(axis=0)
+
     def risky_weights(self, returns: np.ndarray) -> np.ndarray:
         """``(N,)``: ``1/k`` on the top ``k`` compounded returns of ``returns[:-skip]``."""
         n = returns.shape[1]
         k = min(n, self.top_k or math.ceil(n / 4))
-        signal = np.log1p(returns[: len(returns) - self.skip]).sum(axis=0)  # (N,)
-        best = np.argsort(-signal, kind="stable")[:k]  # ties: lower index first
+        best = np.argsort(-self.signal(returns), kind="stable")[:k]  # ties: lower index first
         weights = np.zeros(n)
         weights[best] = 1.0 / k
         return weights
 
     def _options(self) -> dict[str, Any]:
         return {**super()._options(), "skip": self.skip, "top_k": self.top_k}
+
+
+class MomentumLongShort(Momentum):
+    """Dollar-neutral 12-1 momentum: long the ``k`` best assets, short the ``k`` worst, equal weights.
+
+    The signal is :class:`Momentum`'s (causal: closes of rows ``<= t`` only). Each long
+    weighs ``+G / (2k)`` and each short ``-G / (2k)`` with ``G`` the env's ``book.max_gross``
+    (capped at 1 per asset, the book's box), so the net is 0 and the gross ``G``; the
+    proceeds of the shorts stay in cash (cash ``= 1``). All cash while fewer than
+    ``min_history`` returns exist or fewer than two assets are tradable. Needs a long/short
+    env whose net band holds 0.
+
+    Args: as :class:`Momentum`; ``top_k`` (assets per side, default ``ceil(N / 3)``, at most
+    ``N // 2``).
+
+    Raises:
+        ConfigError: on a long-only env, or a book whose net band excludes 0.
+    """
+
+    name = "momentum_ls"
+
+    def weights(self, env: Any) -> np.ndarray:
+        """Signed weights ``(A,)``: cash ``1``, ``±G/(2k)`` on the top and bottom ``k`` (module rules)."""
+        max_gross = self.book_gross(env)
+        returns, alive = self.estimation_returns(env)  # (L', M)
+        n = returns.shape[1]
+        k = min(n // 2, self.top_k or math.ceil(n / 3))
+        cash = np.zeros(env.n_slots)
+        cash[0] = 1.0
+        if k < 1 or len(returns) < self.min_history:
+            return cash  # the dollar-neutral equal weight: nothing held
+        order = np.argsort(-self.signal(returns), kind="stable")  # (M,) best first; ties: lower index
+        size = min(1.0, max_gross / (2 * k))
+        risky = np.zeros(n)
+        risky[order[:k]] = size
+        risky[order[n - k:]] = -size
+        return np.concatenate([[1.0], spread(risky, alive)])
+
+    def book_gross(self, env: Any) -> float:
+        """The env's ``max_gross``, after checking that the env is long/short with 0 in its net band."""
+        book = getattr(env, "book", None)
+        if not getattr(env, "long_short", False) or book is None:
+            raise ConfigError("momentum_ls needs a long/short env: set env.kwargs.action_mapping: long_short")
+        if not book.net_low <= 0.0 <= book.net_high:
+            raise ConfigError(
+                f"momentum_ls is dollar-neutral (net 0), but the env's net_exposure band "
+                f"[{book.net_low:g}, {book.net_high:g}] excludes 0; set env.kwargs.net_exposure to a "
+                "band holding 0, e.g. [0, 0] or [-1, 1]")
+        return float(book.max_gross)

@@ -86,7 +86,11 @@ def plot_equity(
 
 
 def plot_weights(result: BacktestResult, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
-    """Stacked weights over time (cash first) of one backtest, into a PNG written atomically."""
+    """Stacked weights over time (cash first) of one backtest, into a PNG written atomically.
+
+    Signed weights (a long/short book) stack in two piles, positive parts up from 0 and
+    negative parts down, in the same colours.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,9 +99,18 @@ def plot_weights(result: BacktestResult, path: str | os.PathLike[str], *, dpi: i
     weights = result.weights
     fig, ax = plt.subplots(figsize=(10, 4))
     try:
-        ax.stackplot(weights.index, weights.to_numpy().T, labels=list(weights.columns), lw=0)
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("weight")
+        values = weights.to_numpy().T  # (A, S+1)
+        if (values < -1e-12).any():
+            colours = [f"C{i % 10}" for i in range(len(values))]
+            ax.stackplot(weights.index, values.clip(min=0), labels=list(weights.columns), lw=0,
+                         colors=colours)
+            ax.stackplot(weights.index, values.clip(max=0), lw=0, colors=colours)
+            ax.axhline(0.0, color="black", lw=0.6)
+            ax.set_ylabel("weight (shorts below 0)")
+        else:
+            ax.stackplot(weights.index, values, labels=list(weights.columns), lw=0)
+            ax.set_ylim(0, 1)
+            ax.set_ylabel("weight")
         ax.set_title(f"{result.name}: weights over time · {describe_setup([result])}")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7,
                   ncol=1 + len(weights.columns) // 16)

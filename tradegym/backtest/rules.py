@@ -41,6 +41,9 @@ class Baseline:
     def target_weights(self, obs: Any, env: Any) -> np.ndarray | None:
         """Target weights ``(A,)`` on the simplex, cash first, or ``None`` to hold.
 
+        A long/short baseline (``momentum_ls``) returns signed weights summing to 1 within
+        the env's book limits instead.
+
         Args:
             obs: the env's observation at the decision bar.
             env: the (unwrapped) :class:`~tradegym.envs.portfolio.PortfolioEnv`; baselines

@@ -106,7 +106,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     history, start = period(market, args.split, train, val, min_rows=window + 2)
     cut = (f"train {fractions[0]:g} / val {fractions[1]:g} fractions" if fractions
            else "default train/val/test fractions")
-    names = baseline_names(market) if baselines is None else baselines
+    names = baseline_names(market, env_kwargs) if baselines is None else baselines
     names = [b for b in names if b != name]
     out = args.out or Path("results") / f"backtest-{name}-{args.split}"
     print(f"{args.split} split of {market.describe()}")

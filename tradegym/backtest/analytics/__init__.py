@@ -17,8 +17,9 @@ function                                what
 :func:`capture_ratios`                  up / down capture against a benchmark (mean-based)
 :func:`asset_contributions`             each slot's exact share of every bar's return
 :func:`contribution_summary`            per slot: contribution to the total return
-:func:`concentration`                   effective number of risky holdings
-:func:`top_weights`                     largest holdings, ``other`` and ``cash`` over time
+:func:`concentration`                   effective number of risky holdings (of the gross)
+:func:`exposure`                        gross, net, long and short exposure over time
+:func:`top_weights`                     largest holdings (by ``|w|``), ``other``, ``cash``
 :func:`benchmark_series`                a baseline's or an index's returns on the same bars
 ======================================  ===================================================
 
@@ -43,6 +44,8 @@ from tradegym.backtest.analytics.holdings import (
     asset_contributions,
     concentration,
     contribution_summary,
+    exposure,
+    is_long_short,
     top_weights,
 )
 from tradegym.backtest.analytics.periods import (
@@ -55,6 +58,6 @@ from tradegym.backtest.analytics.periods import (
 
 __all__ = [
     "DRAWDOWN_COLUMNS", "asset_contributions", "benchmark_series", "capture_ratios", "concentration",
-    "contribution_summary", "drawdown_table", "monthly_returns", "return_distribution",
-    "rolling_stats", "top_weights", "turnover_costs", "yearly_returns",
+    "contribution_summary", "drawdown_table", "exposure", "is_long_short", "monthly_returns",
+    "return_distribution", "rolling_stats", "top_weights", "turnover_costs", "yearly_returns",
 ]

@@ -16,6 +16,13 @@ execution mode (``close`` has no first leg, ``next_close`` no second). The targe
 stored in a :class:`~tradegym.backtest.engine.BacktestResult`; it is recovered from the
 weights after the bar, ``w_next = a R_post / g_post``, as ``a ∝ w_next / R_post``. Cash
 earns nothing (its ratio is 1), so its column is 0; it is kept so every slot has one.
+
+An env with a book (long/short, or a cash rate) also books carry ``k`` (a fraction of the
+value at the fill: interest, financing, borrow fees) into cash after the bar, so
+``w_next = (a R_post + k e_0) / (g_post + k)`` and the return gains ``g_pre (1 - c) k``:
+the ``carry`` column (present when ``result.carry`` is), and the target is recovered with
+``k`` taken out. Weights are signed there (shorts negative); the legs hold as they are. A
+margin call's deleveraging trade at a close is not split out: it shows in that bar's legs.
 """
 
 from __future__ import annotations
@@ -40,8 +47,9 @@ def asset_contributions(result: Any, market: MarketData) -> pd.DataFrame:
 
     Returns:
         ``(S, A+1)`` frame on ``result.returns.index``: ``cash``, one column per symbol, and
-        ``costs`` (``-cost_t / V_{t-1}``, ``<= 0``), in fractions of the value at the
-        previous close; each row sums to ``result.returns`` (to rounding, ~1e-15).
+        ``costs`` (``-cost_t / V_{t-1}``, ``<= 0``), and ``carry`` when the result has it
+        (``carry_t / V_{t-1}``), in fractions of the value at the previous close; each row
+        sums to ``result.returns`` (to rounding, ~1e-15; a margin call's bar aside).
 
     Raises:
         DataError: the market's symbols differ from the result's, or the backtest's dates
@@ -64,12 +72,20 @@ def asset_contributions(result: Any, market: MarketData) -> pd.DataFrame:
     before = w * (r_pre - 1.0)  # (S, A) first leg
     g_pre = (w * r_pre).sum(axis=1)  # (S,)
     cost = result.costs.to_numpy(dtype=np.float64) / result.equity.to_numpy()[:-1]  # (S,) = g_pre c
-    unscaled = w_next / r_post  # (S, A), proportional to the target a
-    target = unscaled / unscaled.sum(axis=1, keepdims=True)  # (S, A) on the simplex
+    carried = getattr(result, "carry", None)
+    carry = (np.zeros(len(cost)) if carried is None
+             else carried.to_numpy(dtype=np.float64) / result.equity.to_numpy()[:-1])  # (S,) = g_pre (1-c) k
+    with np.errstate(divide="ignore", invalid="ignore"):  # ruin: value 0 at the fill
+        k = np.where(g_pre - cost != 0, carry / (g_pre - cost), 0.0)  # (S,) fraction of the fill
+    unscaled = w_next / r_post  # (S, A) = (a + k e_0) / (g_post + k)
+    target = unscaled * ((1.0 + k) / unscaled.sum(axis=1))[:, None]  # (S, A): a + k e_0
+    target[:, 0] -= k  # the target a, summing to 1
     after = (g_pre - cost)[:, None] * target * (r_post - 1.0)  # (S, A) second leg
     out = pd.DataFrame(before + after, index=result.returns.index,
                        columns=["cash", *symbols])
     out["costs"] = -cost
+    if carried is not None:
+        out["carry"] = carry
     return out
 
 
@@ -125,38 +141,65 @@ def contribution_summary(contributions: pd.DataFrame, weights: pd.DataFrame | No
 
 
 def concentration(weights: pd.DataFrame) -> pd.Series:
-    """Effective number of risky holdings ``1 / sum_i w_i^2`` at each row.
+    """Effective number of risky holdings ``1 / sum_i s_i^2``, ``s_i = |w_i| / sum_j |w_j|``, per row.
 
-    Cash (a ``cash`` column, if any) is left out and the risky weights renormalised to sum
-    to 1, so ``N`` equal holdings give ``N`` whatever the cash share; NaN when all in cash.
+    Cash (a ``cash`` column, if any) is left out and the risky weights taken as shares of
+    the gross exposure, so ``N`` equal holdings give ``N`` whatever the cash share, and a
+    short counts as a holding as a long does; NaN when all in cash.
 
     Args:
-        weights: ``(T, A)`` weights, e.g. ``result.weights``.
+        weights: ``(T, A)`` weights, e.g. ``result.weights`` (signed on a long/short book).
 
     Returns:
         ``(T,)`` effective number of holdings, named ``effective_holdings``.
 
-    >>> concentration(pd.DataFrame({"cash": [0.5, 1.0], "a": [0.25, 0.0], "b": [0.25, 0.0]})).tolist()
-    [2.0, nan]
+    >>> concentration(pd.DataFrame({"cash": [0.5, 1.0, 1.0], "a": [0.25, 0.0, 0.5],
+    ...                             "b": [0.25, 0.0, -0.5]})).tolist()
+    [2.0, nan, 2.0]
     """
-    risky = weights.drop(columns="cash", errors="ignore").to_numpy(dtype=np.float64)  # (T, N)
-    invested = risky.sum(axis=1)  # (T,)
+    risky = np.abs(weights.drop(columns="cash", errors="ignore").to_numpy(dtype=np.float64))  # (T, N)
+    gross = risky.sum(axis=1)  # (T,)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = risky / invested[:, None]
-        value = np.where(invested > 1e-12, 1.0 / (share * share).sum(axis=1), np.nan)
+        share = risky / gross[:, None]
+        value = np.where(gross > 1e-12, 1.0 / (share * share).sum(axis=1), np.nan)
     return pd.Series(value, index=weights.index, name="effective_holdings")
 
 
+def exposure(weights: pd.DataFrame) -> pd.DataFrame:
+    """Gross ``sum_i |w_i|``, net ``sum_i w_i``, long and short exposure of the risky weights per row.
+
+    Args:
+        weights: ``(T, A)`` weights with a ``cash`` column (left out), e.g. ``result.weights``.
+
+    Returns:
+        ``(T, 4)``: ``gross``, ``net``, ``long`` (``>= 0``) and ``short`` (``<= 0``), fractions
+        of the portfolio value.
+
+    >>> exposure(pd.DataFrame({"cash": [1.0], "a": [0.5], "b": [-0.5]})).iloc[0].tolist()
+    [1.0, 0.0, 0.5, -0.5]
+    """
+    risky = weights.drop(columns="cash", errors="ignore").to_numpy(dtype=np.float64)  # (T, N)
+    long, short = np.clip(risky, 0.0, None).sum(axis=1), np.clip(risky, None, 0.0).sum(axis=1)
+    return pd.DataFrame({"gross": long - short, "net": long + short, "long": long, "short": short},
+                        index=weights.index)
+
+
+def is_long_short(weights: pd.DataFrame) -> bool:
+    """Whether ``weights`` ever go short or borrow (a risky or the cash weight below 0)."""
+    return bool((weights.to_numpy(dtype=np.float64) < -1e-12).any())
+
+
 def top_weights(weights: pd.DataFrame, k: int = 10) -> pd.DataFrame:
-    """The ``k`` risky assets of largest mean weight, then ``other`` (the rest summed) and ``cash``.
+    """The ``k`` risky assets of largest mean ``|weight|``, then ``other`` (the rest summed) and ``cash``.
 
     Args:
         weights: ``(T, A)`` weights with a ``cash`` column, e.g. ``result.weights``.
         k: how many assets to show, ``>= 1``.
 
     Returns:
-        ``(T, min(k, N) + 2)``: the top assets ordered by mean weight (largest first), then
-        ``other`` (0 when every asset is shown) and ``cash``; rows sum as ``weights`` do.
+        ``(T, min(k, N) + 2)``: the top assets ordered by mean absolute weight (largest
+        first: a large short ranks as a large long), then ``other`` (0 when every asset is
+        shown) and ``cash``; rows sum as ``weights`` do.
 
     Raises:
         DataError: no ``cash`` column, or an asset named ``other``.
@@ -169,7 +212,7 @@ def top_weights(weights: pd.DataFrame, k: int = 10) -> pd.DataFrame:
             f"{list(weights.columns)[:5]}...; pass a BacktestResult's weights"
         )
     risky = weights.drop(columns="cash")
-    order = risky.mean().sort_values(ascending=False, kind="stable").index
+    order = risky.abs().mean().sort_values(ascending=False, kind="stable").index
     out = risky[order[:k]].copy()
     out["other"] = risky[order[k:]].sum(axis=1)
     out["cash"] = weights["cash"]

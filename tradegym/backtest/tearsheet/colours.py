@@ -33,6 +33,7 @@ BASELINE_STYLES: dict[str, tuple[str, str]] = {
     "mean_variance": ("#b89a6e", "dash"),
     "hrp": ("#6fa3a8", "dash"),
     "momentum": ("#b88080", "dash"),
+    "momentum_ls": ("#a0607a", "dashdot"),
     "random": ("#a8a8a8", "longdash"),
     "oracle": ("#c9a227", "longdashdot"),
 }

@@ -16,9 +16,16 @@ TOP_HOLDINGS = 10
 
 
 def weights_section(ctx: Context) -> Section:
-    """Top-10 + other + cash area chart and the all-assets heatmap of each focus policy."""
-    from tradegym.backtest.analytics import concentration, top_weights
-    from tradegym.backtest.tearsheet.asset_charts import weights_area_figure, weights_heatmap_figure
+    """Top-10 + other + cash area chart and the all-assets heatmap of each focus policy.
+
+    A long/short book (any weight below 0) also gets its gross and net exposure over time.
+    """
+    from tradegym.backtest.analytics import concentration, exposure, is_long_short, top_weights
+    from tradegym.backtest.tearsheet.asset_charts import (
+        exposure_figure,
+        weights_area_figure,
+        weights_heatmap_figure,
+    )
 
     blocks: list[Any] = []
     for r in ctx.focus:
@@ -27,11 +34,19 @@ def weights_section(ctx: Context) -> Section:
         colours = asset_colours([str(c) for c in r.weights.columns])
         blocks.append(weights_area_figure(top_weights(r.weights, k=TOP_HOLDINGS), r.name, colours))
         blocks.append(weights_heatmap_figure(r.weights, r.name))
+        if is_long_short(r.weights):
+            book = exposure(r.weights)
+            blocks.append(exposure_figure(book, r.name))
+            blocks.append(paragraph(
+                f"{r.name}: gross exposure {book['gross'].mean():.0%} on average (max "
+                f"{book['gross'].max():.0%}), net {book['net'].mean():+.0%} (from "
+                f"{book['net'].min():+.0%} to {book['net'].max():+.0%}); shorts are negative weights "
+                "and their proceeds sit in cash."))
         effective = concentration(r.weights).dropna()
         if len(effective):
             blocks.append(paragraph(
-                f"{r.name}: effective number of risky holdings (1 / sum of squared weights) "
-                f"{effective.mean():.1f} on average (min {effective.min():.1f}, max "
+                f"{r.name}: effective number of risky holdings (1 / sum of squared shares of the "
+                f"gross exposure) {effective.mean():.1f} on average (min {effective.min():.1f}, max "
                 f"{effective.max():.1f}) of {r.weights.shape[1] - 1} assets."))
     return Section("weights", "Weights", blocks)
 
