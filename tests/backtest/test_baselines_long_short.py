@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tests.conftest import make_market
 from tradegym.backtest import backtest, make_baseline
 from tradegym.backtest.analytics import asset_contributions, concentration, exposure, top_weights
-from tradegym.backtest.baselines import DEFAULT_BASELINES, LONG_SHORT_BASELINES, baseline_names
+from tradegym.backtest.baselines import DEFAULT_BASELINES, LONG_SHORT_BASELINES, Baseline, baseline_names
 from tradegym.data import load
 from tradegym.data.market import MarketData
 from tradegym.envs.portfolio import PortfolioEnv
@@ -93,28 +93,35 @@ def test_momentum_ls_at_t_does_not_see_prices_after_t(t: int, seed: int) -> None
     np.testing.assert_array_equal(baseline.weights(env_at(data, t)), baseline.weights(env_at(changed, t)))
 
 
+@pytest.mark.parametrize("book", [{}, {"net_exposure": [0, 0]}, {"max_gross": 0.5}], ids=["default", "neutral",
+                                                                                           "gross_0.5"])
 @pytest.mark.parametrize("name", ["buy_and_hold", "equal_weight_monthly", "inverse_vol", "random"])
-def test_long_only_baselines_run_unchanged_on_a_long_short_book(name: str) -> None:
+def test_long_only_baselines_run_on_the_long_only_twin_of_any_book(name: str, book: dict) -> None:
     data = make_market(300, 4, ohlc=False, seed=3)
-    plain = backtest(name, data, env_kwargs={"window_bars": 10})
-    book = backtest(name, data, env_kwargs=LONG_SHORT)
-    np.testing.assert_allclose(book.equity.to_numpy(), plain.equity.to_numpy(), rtol=1e-12)
-    np.testing.assert_allclose(book.weights.to_numpy(), plain.weights.to_numpy(), atol=1e-12)
+    plain = backtest(name, data, env_kwargs={"window_bars": 10, "cash_rate": 0.02})
+    twin = backtest(name, data, env_kwargs={**LONG_SHORT, **book, "cash_rate": 0.02, "borrow_rate": 0.1})
+    np.testing.assert_array_equal(twin.equity.to_numpy(), plain.equity.to_numpy())
+    np.testing.assert_array_equal(twin.weights.to_numpy(), plain.weights.to_numpy())
 
 
-def test_a_long_only_baseline_outside_the_book_names_its_limits() -> None:
-    with pytest.raises(ConfigError, match=r"'equal_weight' wants weights outside this long/short book "
-                                          r"\(max_gross 2, net_exposure \[0, 0\]\): .* net exposure 1 "
-                                          r"outside .* give the env max_gross >= 1 and a net band"):
-        backtest("equal_weight", trending(), env_kwargs={**LONG_SHORT, "net_exposure": [0, 0]})
+def test_a_book_aware_rule_outside_the_book_names_its_limits() -> None:
+    class Leveraged(Baseline):
+        name, book_aware = "leveraged", True
+
+        def target_weights(self, obs, env):
+            return np.array([-1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+
+    with pytest.raises(ConfigError, match=r"'leveraged' wants weights outside this long/short book "
+                                          r"\(max_gross 2, net_exposure \[0, 0\]\): .* net exposure 2 "
+                                          r"outside .* Keep its targets inside the limits"):
+        backtest(Leveraged(), trending(), env_kwargs={**LONG_SHORT, "net_exposure": [0, 0]})
 
 
 def test_default_baselines_add_momentum_ls_on_long_short_books_only() -> None:
     assert baseline_names(None, {"window_bars": 10}) == DEFAULT_BASELINES
     assert baseline_names(None, LONG_SHORT) == (*DEFAULT_BASELINES, *LONG_SHORT_BASELINES)
-    neutral = {**LONG_SHORT, "net_exposure": [0, 0]}  # long-only ones cannot be held there
-    assert baseline_names(None, neutral) == ("cash", "momentum_ls")
-    assert baseline_names(None, {**LONG_SHORT, "max_gross": 0.5}) == ("cash", "momentum_ls")
+    neutral = {**LONG_SHORT, "net_exposure": [0, 0]}  # the long-only ones run on the long-only twin
+    assert baseline_names(None, neutral) == (*DEFAULT_BASELINES, *LONG_SHORT_BASELINES)
 
 
 def test_signed_weights_analytics() -> None:

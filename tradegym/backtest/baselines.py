@@ -131,24 +131,19 @@ def baseline_names(market: Any = None, env_kwargs: Mapping[str, Any] | None = No
     """The default baselines of a backtest on ``market`` with env ``env_kwargs``.
 
     :data:`DEFAULT_BASELINES`, plus ``oracle`` when ``market`` is a planted synthetic one.
-    On a long/short env (``action_mapping: long_short``) :data:`LONG_SHORT_BASELINES` join,
-    and the long-only ones stay only where the book holds them: they are fully invested
-    (gross 1, net 1) or all cash (net 0), so a book with ``max_gross < 1`` or a net band
-    without 1 (dollar-neutral) keeps only ``cash`` (when its band holds 0).
+    On a long/short env (``action_mapping: long_short``) :data:`LONG_SHORT_BASELINES` join;
+    the long-only ones run on the env's long-only twin (same market, execution, costs and
+    interest; :func:`tradegym.backtest.engine.backtest`), so every book keeps them.
 
-    >>> baseline_names(env_kwargs={"action_mapping": "long_short", "net_exposure": [0, 0]})
-    ('cash', 'momentum_ls')
+    >>> baseline_names(env_kwargs={"action_mapping": "long_short", "net_exposure": [0, 0]})[-3:]
+    ('momentum', 'random', 'momentum_ls')
     """
-    names = DEFAULT_BASELINES
+    names: tuple[str, ...] = DEFAULT_BASELINES
     if market is not None and "oracle" in getattr(market, "meta", {}):
         names = (*names, "oracle")
     kwargs = env_kwargs or {}
     if kwargs.get("action_mapping") != "long_short":
         return names
-    gross = float(kwargs.get("max_gross", 1.0))
-    low, high = kwargs.get("net_exposure") or (-gross, gross)
-    if not (gross >= 1 and low <= 1 <= high):
-        names = ("cash",) if low <= 0 <= high else ()
     return (*names, *LONG_SHORT_BASELINES)
 
 

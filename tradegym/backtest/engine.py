@@ -157,8 +157,8 @@ def backtest(
     Raises:
         ValueError: the policy's action or target weights are NaN/inf or wrongly shaped
             (the message names the step and date), or the env rejects ``env_kwargs``.
-        ConfigError: ``env_kwargs`` sets ``start``, an unknown baseline name, a baseline's
-            target outside a long/short env's limits (naming them), or
+        ConfigError: ``env_kwargs`` sets ``start``, an unknown baseline name, a book-aware
+            rule's target outside a long/short env's limits (naming them), or
             ``periods_per_year`` (given or declared by the data) not ``> 0``.
         DataError: ``start`` leaves no bar to trade, or too little history before it for
             the window and feature warm-up (the message says how many bars are needed).
@@ -166,6 +166,7 @@ def backtest(
     from tradegym.envs import make
 
     policy, env_id, kwargs, label = _resolve_policy(policy, env_id, env_kwargs, name)
+    kwargs = _long_only_twin(policy, kwargs)
     # Policies step the env as made (observation wrappers such as a forecast feature or a
     # compressed state included); baselines trade on the unwrapped env's weights directly.
     wrapped = make(env_id, data=data, start="first", **kwargs)
@@ -257,12 +258,32 @@ def _resolve_policy(policy: Any, env_id: str | None, env_kwargs: Mapping[str, An
     return policy, env_id or "tradegym/Portfolio-v0", kwargs, name or policy_name(policy)
 
 
+BOOK_KEYS = ("action_mapping", "max_gross", "net_exposure", "financing_rate", "borrow_rate",
+             "margin_maintenance", "margin_call")
+"""The env keywords of a long/short book (``cash_rate`` is not one: long-only cash earns it too)."""
+
+
+def _long_only_twin(policy: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` without the long/short book for a long-only baseline, else ``kwargs`` as given.
+
+    A long-only rule (a :class:`~tradegym.backtest.rules.Baseline` that is not ``book_aware``)
+    beside a long/short agent answers "what would the simple long-only alternative have
+    earned": the same market, execution, costs and interest, its weights unconstrained by a
+    band it was never meant for (a dollar-neutral book cannot hold equal weight at all).
+    """
+    from tradegym.backtest.rules import Baseline
+
+    if kwargs.get("action_mapping") != "long_short" or not isinstance(policy, Baseline) or policy.book_aware:
+        return kwargs
+    return {key: value for key, value in kwargs.items() if key not in BOOK_KEYS}
+
+
 def _step_target(env: Any, target: Any, label: str) -> tuple[Any, float, bool, bool, dict[str, Any]]:
     """``env.step_weights(target)``; on a long/short book a rejected target names the book's limits.
 
     Raises:
-        ConfigError: a long/short env rejects the target (a long-only baseline on a book whose
-            ``max_gross`` is below 1 or whose net band excludes 1 or 0): names the fix.
+        ConfigError: a long/short env rejects the target of a book-aware rule (a user's
+            ``target_weights`` policy): names the limits and the fix.
         ValueError: any other rejected target, as the env says it.
     """
     try:
@@ -273,9 +294,9 @@ def _step_target(env: Any, target: Any, label: str) -> tuple[Any, float, bool, b
             raise
         raise ConfigError(
             f"{label!r} wants weights outside this long/short book (max_gross {book.max_gross:g}, "
-            f"net_exposure [{book.net_low:g}, {book.net_high:g}]): {exc}. A long-only baseline is "
-            "fully invested (gross 1, net 1) or all cash (net 0): give the env max_gross >= 1 and a net "
-            "band holding 0 and 1, or leave this baseline out") from exc
+            f"net_exposure [{book.net_low:g}, {book.net_high:g}]): {exc}. Keep its targets inside the "
+            "limits, or make it a tradegym Baseline with book_aware = False: long-only rules run on the "
+            "env's long-only twin") from exc
 
 
 def _trade_record(env: Any, weights: pd.DataFrame, targets: list[Any], rows: list[int],

@@ -232,6 +232,7 @@ class MomentumLongShort(Momentum):
     """
 
     name = "momentum_ls"
+    book_aware = True
 
     def weights(self, env: Any) -> np.ndarray:
         """Signed weights ``(A,)``: cash ``1``, ``±G/(2k)`` on the top and bottom ``k`` (module rules)."""

@@ -29,6 +29,10 @@ class Baseline:
     """
 
     name = "baseline"
+    book_aware = False
+    """Whether the rule trades a long/short env's own book. A long-only rule (False) is
+    backtested beside a long/short agent on the env's long-only twin: same market, execution,
+    costs and ``cash_rate``, without shorts or leverage (:func:`tradegym.backtest.engine.backtest`)."""
 
     def __init__(self, env: Any = None) -> None:
         self.env = None if env is None else env.unwrapped
@@ -41,8 +45,8 @@ class Baseline:
     def target_weights(self, obs: Any, env: Any) -> np.ndarray | None:
         """Target weights ``(A,)`` on the simplex, cash first, or ``None`` to hold.
 
-        A long/short baseline (``momentum_ls``) returns signed weights summing to 1 within
-        the env's book limits instead.
+        A long/short baseline (``momentum_ls``, :attr:`book_aware`) returns signed weights
+        summing to 1 within the env's book limits instead.
 
         Args:
             obs: the env's observation at the decision bar.
