@@ -142,3 +142,17 @@ def test_long_short_backtest_and_report(tmp_path) -> None:
     page = ls.report(tmp_path, results[1:], market=market, echo=lambda _: None, benchmark=None).read_text()
     assert "momentum_ls: gross and net exposure" in page and "long and short weights" in page
     assert "equal_weight: gross and net exposure" not in page  # long-only rows get no exposure chart
+
+
+def test_reports_state_the_book_and_where_the_long_only_baselines_ran() -> None:
+    from tradegym.backtest.report import book_lines
+
+    data = make_market(300, 4, ohlc=False, seed=3)
+    kwargs = {**LONG_SHORT, "net_exposure": [0, 0], "cash_rate": 0.03}
+    ls = backtest("momentum_ls", data, env_kwargs=kwargs)
+    ew = backtest("equal_weight", data, env_kwargs=kwargs)
+    assert ls.book == ("long/short: max_gross 2, net [0, 0], cash earns 3 %, financing 4 %, borrow 0.5 %, "
+                       "margin 0.25 (deleverage)")
+    assert ew.book == "long-only, cash earns 3 %"  # the twin keeps the cash rate
+    assert book_lines([ls, ew])[-1].startswith("long-only baselines: on the long-only twin")
+    assert backtest("equal_weight", data, env_kwargs={"window_bars": 10}).book is None

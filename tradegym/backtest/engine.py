@@ -63,6 +63,8 @@ class BacktestResult:
         carry: ``(S,)`` interest and borrow fees credited (``> 0``) or debited per step, in
             currency (``info["carry"]`` of an env with a book: long/short, or a cash rate);
             ``None`` when the env has none.
+        book: the env's book in one line (:meth:`tradegym.envs.longshort.Book.describe`), or
+            ``None`` for a long-only env without interest.
     """
 
     name: str
@@ -82,6 +84,7 @@ class BacktestResult:
     pre_trade_value: pd.Series | None = None
     periods_per_year_source: str = "given"
     carry: pd.Series | None = None
+    book: str | None = None
 
     @property
     def annualisation(self) -> str:
@@ -232,6 +235,7 @@ def backtest(
         pre_trade_value=pre_value,
         periods_per_year_source=ppy_source,
         carry=pd.Series(carry, index=index[1:], name="carry") if carry and len(carry) == len(costs) else None,
+        book=env.book.describe(periods_per_year) if getattr(env, "book", None) is not None else None,
     )
 
 

@@ -233,6 +233,7 @@ def report(
         f"backtest: {period} · {describe_setup(results)}",
         f"execution: {first.execution} ({EXECUTION_NOTES.get(first.execution, 'custom')})",
         f"annualisation: {first.annualisation}",
+        *book_lines(results),
         *universe_lines(market, first.equity.index[0], first.equity.index[-1]),
     ]
     for line in setup:
@@ -273,6 +274,15 @@ def report(
     echo(f"report: {paths[-1].resolve().as_uri()}")
     return paths
 
+
+
+def book_lines(results: Sequence[BacktestResult]) -> list[str]:
+    """The books traded (long/short limits and rates), and where the long-only baselines ran."""
+    books = list(dict.fromkeys(r.book for r in results if r.book is not None))
+    lines = [f"book: {book}" for book in books]
+    if any(book.startswith("long/short") for book in books):
+        lines.append("long-only baselines: on the long-only twin (same market, execution, costs, cash rate)")
+    return lines
 
 def universe_lines(market: Any, start: Any, end: Any) -> list[str]:
     """Header lines on the market: listings and delistings in ``[start, end]``, its warning."""

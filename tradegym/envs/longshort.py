@@ -73,6 +73,22 @@ class Book(NamedTuple):
     deleverage: bool  # margin call: deleverage (True) or end the episode
     cost_rate: float  # paid on the deleveraging trade
 
+    def describe(self, periods_per_year: float) -> str:
+        """One line for reports, e.g. ``"long/short: max_gross 2, net [0, 0], cash 0 %, ..."``."""
+
+        def rate(per_bar: np.ndarray) -> str:
+            annual = per_bar * periods_per_year
+            same = bool(np.ptp(annual) < 1e-12) if annual.size else True
+            return f"{annual[0] * 100:.3g} %" if same else f"{annual.mean() * 100:.3g} % on average"
+
+        if not self.long_short:
+            return f"long-only, cash earns {rate(self.cash_bar)}"
+        margin = (f"margin {self.maintenance:g} ({'deleverage' if self.deleverage else 'end'})"
+                  if self.maintenance > 0 else "no margin rule")
+        return (f"long/short: max_gross {self.max_gross:g}, net [{self.net_low:g}, {self.net_high:g}], "
+                f"cash earns {rate(self.cash_bar)}, financing {rate(self.financing_bar)}, "
+                f"borrow {rate(self.borrow_bar)}, {margin}")
+
     def apply(self, value: np.ndarray, held: np.ndarray, r_post: np.ndarray, rows: np.ndarray,
               out: Any) -> None:
         """Carry and margin on a step the kernel just wrote into ``out`` (a ``StepBuffers``).
