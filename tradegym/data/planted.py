@@ -181,33 +181,109 @@ def planted_expected_returns(data: MarketData) -> np.ndarray:
     return float(oracle["mu"]) + float(oracle["phi"]) * signal
 
 
-def oracle_weights(data: MarketData) -> np.ndarray:
-    """Long-only weights maximising the expected next intraday log return, cash first.
+def oracle_weights(
+    data: MarketData,
+    *,
+    long_short: bool = False,
+    max_gross: float = 1.0,
+    net: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """The oracle's target weights, cash first: long-only, or a long/short book.
 
-    Row ``t`` is one-hot on the asset with the largest :func:`planted_expected_returns`
-    value if that value is ``> 0``, else all cash. Causal (row ``t`` uses rows ``<= t``).
-    It ignores transaction costs and the overnight move, so it is the optimum for
-    ``execution="next_open"`` at zero cost and a strong, not optimal, policy otherwise.
+    **Long-only** (default): row ``t`` is one-hot on the asset with the largest
+    :func:`planted_expected_returns` value if that value is ``> 0``, else all cash: the
+    maximiser of the expected next intraday log return.
+
+    **Long/short** (``long_short=True``, the env's ``action_mapping="long_short"``): risky
+    weights proportional to the expected returns ``m``, the Sharpe-optimal book for
+    independent assets of equal volatility (the planted ones): it is long the predicted
+    winners and short the predicted losers, scaled to gross ``sum |w_i| = max_gross``, with
+    ``|w_i| <= 1`` (weights at the cap are held there and the rest scaled up until the
+    gross is met); cash is ``1 - sum w_i``. A row whose net ``sum w_i`` falls outside ``net``
+    gets the dollar-neutral book instead, proportional to ``m - mean(m)`` with half the gross
+    on each side (the Sharpe-optimal book when ``net`` is ``(0, 0)``; merely an allowed one
+    for other bands). Rows without any signal (``m = 0``, e.g. row 0) are all cash; a
+    dollar-neutral row with fewer than ``max_gross / 2`` assets on a side caps them at 1 and
+    has a lower gross (only possible for ``max_gross > 2``).
+
+    Causal (row ``t`` uses rows ``<= t``). Both ignore transaction costs and the overnight
+    move: optimal for ``execution="next_open"`` at zero cost, strong, not optimal, otherwise.
+
+    Args:
+        data: a market made by :func:`planted_signal`.
+        long_short: the long/short book instead of the long-only one.
+        max_gross: the gross limit of the long/short book, ``> 0``.
+        net: the allowed net exposure ``(low, high)``; must hold 0. ``None``: any net.
 
     Returns:
-        float array ``(T, N + 1)``, rows on the simplex.
+        float array ``(T, N + 1)``, rows summing to 1.
 
     Raises:
         DataError: the market has no planted oracle.
+        ConfigError: ``max_gross`` or ``net`` without ``long_short``, ``max_gross <= 0``, or a
+            band that excludes 0.
     """
+    if not long_short and (max_gross != 1.0 or net is not None):
+        raise ConfigError("oracle_weights: max_gross and net apply to the long/short oracle; "
+                          "pass long_short=True")
+    check("max_gross", max_gross, max_gross > 0, "> 0")
+    low, high = (-np.inf, np.inf) if net is None else (float(net[0]), float(net[1]))
+    if not low <= 0.0 <= high:
+        raise ConfigError(f"oracle_weights supports net bands that hold 0 (default, or (0, 0) for a "
+                          f"dollar-neutral book), got net={net}; widen the band")
     expected = planted_expected_returns(data)  # (T, N)
+    weights = np.zeros((data.n_bars, data.n_assets + 1))  # (T, A)
+    if long_short:
+        risky = _proportional_book(expected, max_gross)  # (T, N)
+        outside = (risky.sum(axis=1) < low - 1e-9) | (risky.sum(axis=1) > high + 1e-9)  # (T,)
+        centred = expected[outside] - expected[outside].mean(axis=1, keepdims=True)  # (R, N)
+        longs, shorts = np.maximum(centred, 0.0), np.maximum(-centred, 0.0)  # (R, N) each
+        # Equal budgets keep the net at 0; a side of k assets holds at most k.
+        side = np.minimum(max_gross / 2, np.minimum((longs > 0).sum(axis=1), (shorts > 0).sum(axis=1)))
+        risky[outside] = _fill(longs, side) - _fill(shorts, side)
+        weights[:, 1:] = risky
+        weights[:, 0] = 1.0 - risky.sum(axis=1)
+        return weights
     best = expected.argmax(axis=1)  # (T,)
     slot = np.where(expected[np.arange(len(best)), best] > 0, best + 1, 0)  # (T,) 0 = cash
-    weights = np.zeros((data.n_bars, data.n_assets + 1))
     weights[np.arange(data.n_bars), slot] = 1.0
     return weights
+
+
+def _proportional_book(expected: np.ndarray, gross: float) -> np.ndarray:
+    # (T, N) -> (T, N): sign(m) times the magnitudes |m| filled to the gross under the cap 1.
+    return np.sign(expected) * _fill(np.abs(expected), gross)
+
+
+def _fill(size: np.ndarray, budget: float | np.ndarray) -> np.ndarray:
+    """Weights ``min(1, c_t size)`` per row of ``size (T, N) >= 0`` summing to ``budget`` (or ``(T,)``).
+
+    ``c_t`` found by holding the capped weights at 1 and scaling the rest to what is left,
+    until none exceeds 1 (at most ``N`` rounds). A row with fewer than ``budget`` positive
+    sizes ends with all of them at 1; a row of zeros stays 0.
+    """
+    out = np.zeros_like(size)  # (T, N)
+    capped = np.zeros(size.shape, dtype=bool)  # (T, N)
+    for _ in range(size.shape[1] + 1):
+        free = np.where(capped, 0.0, size)  # (T, N)
+        left = np.maximum(budget - capped.sum(axis=1), 0.0)  # (T,)
+        total = free.sum(axis=1)  # (T,)
+        scale = np.divide(left, total, out=np.zeros_like(total), where=total > 0)  # (T,)
+        out = np.where(capped, 1.0, free * scale[:, None])
+        over = out > 1.0
+        if not over.any():
+            break
+        capped |= over
+    return out
 
 
 class OraclePolicy:
     """The :func:`oracle_weights` policy for one planted-market env (SB3 ``predict`` signature).
 
     Reads ``env.unwrapped.data``, ``.current_index`` (the decision bar) and
-    ``.weights_to_action`` (inverse of the action mapping). Single env only. Built without
+    ``.weights_to_action`` (inverse of the action mapping); on a long/short env
+    (``env.long_short``) it holds the long/short oracle within ``env.book``'s gross limit and
+    net band, else the long-only one. Single env only. Built without
     an env, it serves the backtester through ``target_weights(obs, env)``, which trades to
     the oracle weights of whatever env the backtester made.
 
@@ -221,6 +297,7 @@ class OraclePolicy:
     def __init__(self, env: Any = None) -> None:
         self._data: MarketData | None = None
         self._weights = np.empty((0, 0))  # (T, A) once computed
+        self._options: dict[str, Any] = {}  # the long/short book's limits, if any
         self.env = None if env is None else env.unwrapped
         needed = ("data", "current_index", "weights_to_action")
         if self.env is not None and not all(hasattr(self.env, a) for a in needed):
@@ -248,9 +325,14 @@ class OraclePolicy:
         return self.env.weights_to_action(self._oracle_row(self.env)), None
 
     def _oracle_row(self, env: Any) -> np.ndarray:
-        if self._data is not env.data:  # computed once per market
-            self._data = env.data
-            self._weights = oracle_weights(self._data)  # (T, A)
+        book = getattr(env, "book", None)
+        options: dict[str, Any] = {}
+        if getattr(env, "long_short", False) and book is not None:  # the env's limits
+            options = {"long_short": True, "max_gross": book.max_gross,
+                       "net": (book.net_low, book.net_high)}
+        if self._data is not env.data or self._options != options:  # computed once per market
+            self._data, self._options = env.data, options
+            self._weights = oracle_weights(self._data, **options)  # (T, A)
         return self._weights[env.current_index]
 
 
