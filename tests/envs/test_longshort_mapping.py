@@ -89,12 +89,17 @@ def test_any_scores_map_into_the_allowed_set(scores: list[float], book: str) -> 
 
 @settings(max_examples=300, deadline=None)
 @given(raw=st.lists(st.floats(-1, 1), min_size=N, max_size=N), scale=st.floats(0, 1),
-       book=st.sampled_from(list(BOOKS)))
-def test_any_allowed_point_is_its_own_image(raw: list[float], scale: float, book: str) -> None:
-    """Points of the set, drawn by mapping random scores into it, come back through the inverse."""
+       size=st.sampled_from([1.0, 1e-3, 1e-9, 1e-13]), book=st.sampled_from(list(BOOKS)))
+def test_any_allowed_point_is_its_own_image(raw: list[float], scale: float, size: float, book: str) -> None:
+    """Points of the set, drawn by mapping random scores into it, come back through the inverse.
+
+    Tiny risky scores are a direction too (the book's size is the cash score's): they must not
+    turn rounding noise into a book, nor leave the band by it.
+    """
     gross, (low, high) = BOOKS[book]
     w = np.empty((1, N + 1))
-    long_short_into(np.array([[2 * scale - 1, *raw]]), gross, low, high, w)
+    long_short_into(np.array([[2 * scale - 1, *(size * np.array(raw))]]), gross, low, high, w)
+    assert in_book(w[0], book)
     scores = weights_to_long_short_scores(w[0], env_for(book).book)
     assert np.abs(scores).max() <= 1 + 1e-12
     back = np.empty_like(w)

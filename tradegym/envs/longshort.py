@@ -20,7 +20,8 @@ path). Then ``w = p + e * lam_edge * d`` with the exposure ``e = (1 + s_0) / 2``
 is the edge of the set (a full book, e.g. gross ``max_gross``), ``-1`` is ``p`` (all cash when
 the band holds 0). The size of the book does not depend on the size of the risky scores, so a
 policy's mean action trades the same book size as its noisy samples. A point ``w`` of ``F``
-is reached by ``s = [2 / lam_edge(w - p) - 1, w_1..w_N]`` (:func:`weights_to_long_short_scores`).
+is reached by ``s_0 = 2 / lam_edge(w - p) - 1`` and risky scores at the edge point along
+``w - p`` (:func:`weights_to_long_short_scores`).
 
 **Carry**, per step on the weights ``f`` held from the fill to the next (each step spans one
 bar whatever the execution), as a fraction of the value at the fill and credited or debited to
@@ -176,8 +177,17 @@ def weights_to_long_short_scores(weights: np.ndarray, book: Book) -> np.ndarray:
     n = scores.size - 1
     p = min(max(0.0, book.net_low), book.net_high) / n
     d = np.concatenate([[0.0], scores[1:] - p])[None]  # (1, A): slot 0 unused
-    lam = _edge(d, 0, p, book.max_gross, book.net_low, book.net_high)
-    scores[0] = 2.0 / lam - 1.0 if lam > 0.0 else -1.0  # lam >= 1 for a point of F
+    on_centre = abs(scores[1:].sum() - n * p) <= 1e-12  # as the forward map, to rounding
+    if on_centre:
+        d[0, 1:] -= d[0, 1:].sum() / n
+    lam = _edge(d, 0, p, book.max_gross, book.net_low, book.net_high, on_centre)
+    if lam <= 0.0:  # weights == p: flat
+        scores[0] = -1.0
+        return scores
+    # The risky scores are the edge point itself, not the weights: a full-size direction keeps
+    # a book near p from being rebuilt out of rounding noise.
+    scores[1:] = p + lam * d[0, 1:]
+    scores[0] = 2.0 / lam - 1.0  # lam >= 1 for a point of F
     return scores
 
 
@@ -218,10 +228,17 @@ def long_short_into(scores, max_gross, net_low, net_high, out):  # pragma: no co
             x = min(max(x, -1.0), 1.0)
             out[b, i] = x
             net += x
-        shift = (min(max(net, net_low), net_high) - net) / n
+        banded = min(max(net, net_low), net_high)
+        shift = (banded - net) / n
+        drift = 0.0
         for i in range(1, n + 1):
             out[b, i] += shift - p  # out holds the direction d
-        lam = exposure * _edge(out, b, p, max_gross, net_low, net_high)
+            drift += out[b, i]
+        on_centre = banded == n * p  # a degenerate band, or shifted onto p's edge of it
+        if on_centre:  # d must keep the net: its sum is rounding noise, which lam would magnify
+            for i in range(1, n + 1):
+                out[b, i] -= drift / n
+        lam = exposure * _edge(out, b, p, max_gross, net_low, net_high, on_centre)
         risky = 0.0
         for i in range(1, n + 1):
             w = p + lam * out[b, i]
@@ -232,8 +249,11 @@ def long_short_into(scores, max_gross, net_low, net_high, out):  # pragma: no co
 
 
 @njit(cache=True, nogil=True)
-def _edge(d, b, p, max_gross, net_low, net_high):  # pragma: no cover - compiled
-    """How far ``p + lam * d[b, 1:]`` stays in ``F``: the largest such ``lam`` (0 when ``d`` is 0)."""
+def _edge(d, b, p, max_gross, net_low, net_high, net_fixed):  # pragma: no cover - compiled
+    """How far ``p + lam * d[b, 1:]`` stays in ``F``: the largest such ``lam`` (0 when ``d`` is 0).
+
+    ``net_fixed``: ``d`` keeps the net where ``p`` has it (its sum is rounding noise).
+    """
     lam, drift = math.inf, 0.0
     for i in range(1, d.shape[1]):
         x = d[b, i]
@@ -245,10 +265,14 @@ def _edge(d, b, p, max_gross, net_low, net_high):  # pragma: no cover - compiled
     if lam == math.inf:
         return 0.0
     n = d.shape[1] - 1
-    if drift > 1e-15:  # the net moves by lam * drift from n * p
-        lam = min(lam, (net_high - n * p) / drift)
-    elif drift < -1e-15:
-        lam = min(lam, (net_low - n * p) / drift)
+    # The net moves by lam * drift from n * p. At lam = 1 the point is in the band (the scores
+    # were shifted into it), so the band never cuts below 1.
+    if net_fixed:
+        pass
+    elif drift > 0.0:
+        lam = min(lam, max((net_high - n * p) / drift, 1.0))
+    elif drift < 0.0:
+        lam = min(lam, max((net_low - n * p) / drift, 1.0))
     return _gross_cut(d, b, p, lam, max_gross)
 
 
