@@ -11,8 +11,9 @@ the Reg-T initial margin of a US account; ``net_exposure=(0, 0)`` is dollar-neut
 ``(1, 1)`` a 130/30-style fully invested book (with ``max_gross=1.6``).
 
 **Scores to weights** (:func:`long_short_into`), for scores ``s`` in SB3's box ``[-1, 1]^A``:
-the risky scores give a direction and the cash score how far to go along it. The risky
-scores are shifted by one constant so that their sum lies in the net band; ``d`` is the step
+the risky scores give a direction and the cash score how far to go along it. Unless the band
+is as wide as the gross limit (the default, which cannot bind), the risky scores are shifted
+by one constant so that their sum lies in the net band; ``d`` is the step
 from the band's centre portfolio ``p`` (every weight ``clip(0, net_low, net_high) / N``) to
 them, and ``lam_edge`` how far along ``d`` the allowed set reaches (the first of the box, the
 gross limit and the band; the gross exactly, by Newton steps on its convex piecewise-linear
@@ -228,7 +229,9 @@ def long_short_into(scores, max_gross, net_low, net_high, out):  # pragma: no co
             x = min(max(x, -1.0), 1.0)
             out[b, i] = x
             net += x
-        banded = min(max(net, net_low), net_high)
+        # A band as wide as the gross limit never binds (|net| <= gross): no shift, so the
+        # default book is proportional to the scores. A narrower band shifts them into it.
+        banded = net if net_low <= -max_gross and net_high >= max_gross else min(max(net, net_low), net_high)
         shift = (banded - net) / n
         drift = 0.0
         for i in range(1, n + 1):
