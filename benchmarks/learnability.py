@@ -68,8 +68,10 @@ def run_seed(agent: str, seed: int, timesteps: int, root: Path, extra: list[str]
     kwargs = cfg.env.env_kwargs()
     rng = np.random.default_rng(seed)
     n_slots = split.test.n_assets + 1
+    agent = backtest(model, split.test, env_kwargs=kwargs, env_id=cfg.env.id)
     sharpe = {
-        "agent": backtest(model, split.test, env_kwargs=kwargs, env_id=cfg.env.id).metrics["sharpe"],
+        "agent": agent.metrics["sharpe"],
+        "gross": float(agent.weights.drop(columns="cash").abs().sum(axis=1).mean()),  # mean exposure
         "oracle": backtest(OraclePolicy(), split.test, env_kwargs=kwargs).metrics["sharpe"],
         "random": backtest(lambda obs: rng.uniform(-1, 1, n_slots), split.test,
                            env_kwargs=kwargs, name="random").metrics["sharpe"],
@@ -115,8 +117,9 @@ def main() -> None:
                 print(f"{'momentum_ls':18s}{cell(cols['momentum_ls']):>16s}", flush=True)
             for seed, r in zip(args.seeds, rows, strict=True):
                 extra = f", momentum_ls {r['momentum_ls']:.2f}" if "momentum_ls" in r else ""
-                print(f"  seed {seed}: agent {r['agent']:.2f}, oracle {r['oracle']:.2f}, "
-                      f"random {r['random']:.2f}, equal weight {r['equal_weight']:.2f}{extra}", flush=True)
+                print(f"  seed {seed}: agent {r['agent']:.2f} (mean gross {r['gross']:.2f}), oracle "
+                      f"{r['oracle']:.2f}, random {r['random']:.2f}, equal weight "
+                      f"{r['equal_weight']:.2f}{extra}", flush=True)
 
 
 if __name__ == "__main__":

@@ -293,6 +293,7 @@ class OraclePolicy:
     """
 
     name = "oracle"
+    book_aware = True  # a long/short env gets the long/short oracle, never the long-only twin
 
     def __init__(self, env: Any = None) -> None:
         self._data: MarketData | None = None
