@@ -22,6 +22,8 @@ HIGH = np.maximum(OPEN, CLOSE) + np.array([[0.2, 0.4], [0.3, 0.5], [0.6, 0.2], [
 LOW = np.minimum(OPEN, CLOSE) - np.array([[0.1, 0.2], [0.2, 0.3], [0.1, 0.4], [0.3, 0.2], [0.4, 0.1]])
 VOLUME = np.array([[40.0, 20.0], [30.0, 10.0], [50.0, 30.0], [20.0, 40.0], [60.0, 10.0]])  # shares
 TARGETS = np.array([[0.0, 0.5, 0.5], [0.2, 0.8, 0.0], [0.0, 0.0, 1.0]])
+LONG_SHORT_TARGETS = np.array([[0.5, 0.8, -0.3], [1.2, -0.6, 0.4], [-0.3, 0.6, 0.7]])  # short, then borrow
+BOOK = {"action_mapping": "long_short", "max_gross": 1.5, "borrow_rate": 0.0, "financing_rate": 0.0}
 VALUE = 1000.0  # currency: the minimum commission and the volumes make size matter
 WINDOW = 2
 
@@ -45,9 +47,9 @@ def ohlcv_market() -> MarketData:
                                  ("open", "high", "low", "close", "volume"))
 
 
-def cost_env(costs, execution: str, data: MarketData | None = None) -> PortfolioEnv:
+def cost_env(costs, execution: str, data: MarketData | None = None, **kwargs) -> PortfolioEnv:
     return PortfolioEnv(data or ohlcv_market(), window_bars=1, features=["log_return"], normalize="none",
-                        costs=costs, execution=execution, start="first", initial_value=VALUE)
+                        costs=costs, execution=execution, start="first", initial_value=VALUE, **kwargs)
 
 
 def params(costs: list[dict]) -> dict[str, dict]:
@@ -79,28 +81,32 @@ def asset_costs(p: dict[str, dict], t: int, notional: np.ndarray, fill_px: np.nd
 
 
 def fill(p: dict[str, dict], t: int, target: np.ndarray, cash: float, shares: np.ndarray,
-         fill_px: np.ndarray, value: float) -> np.ndarray:
-    """Signed notionals traded per asset ``(2,)``: the wish, clipped by the participation cap."""
+         fill_px: np.ndarray, value: float, long_short: bool = False) -> np.ndarray:
+    """Signed notionals traded per asset ``(2,)``: the wish, clipped by the participation cap.
+
+    A long-only book scales its buys so that cash ends at 0; a long/short one borrows.
+    """
     wish = target[1:] * value - shares * fill_px
     if "participation" not in p:
         return wish
     cap = p["participation"]["max_participation"] * trailing(VOLUME, t, WINDOW).mean(axis=0) * fill_px
     done = np.clip(wish, -cap, cap)
-    if cash - done.sum() < 0:  # buys scaled so that cash ends at 0
+    if cash - done.sum() < 0 and not long_short:  # buys scaled so that cash ends at 0
         buys = done[done > 0].sum()
         done = np.where(done > 0, done * (buys + cash - done.sum()) / buys, done)
     return done
 
 
-def by_hand(costs: list[dict], execution: str) -> list[dict]:
-    """Values, costs, turnovers and filled weights at each step, bookkept in shares."""
+def by_hand(costs: list[dict], execution: str, targets: np.ndarray = TARGETS) -> list[dict]:
+    """Values, costs, turnovers and filled weights at each step, bookkept in (signed) shares."""
     p = params(costs)
+    long_short = targets is LONG_SHORT_TARGETS
     cash, shares, out = VALUE, np.zeros(2), []
-    for step, target in enumerate(TARGETS):
+    for step, target in enumerate(targets):
         t = 1 + step  # decision at the close of row t
         fill_px = {"close": CLOSE[t], "next_close": CLOSE[t + 1], "next_open": OPEN[t + 1]}[execution]
         value = cash + shares @ fill_px
-        traded = fill(p, t, target, cash, shares, fill_px, value)  # (2,) signed currency
+        traded = fill(p, t, target, cash, shares, fill_px, value, long_short)  # (2,) signed currency
         cost = asset_costs(p, t, np.abs(traded), fill_px).sum()
         held = np.concatenate([[cash - traded.sum()], shares * fill_px + traded])  # (3,) currency
         filled = held / value
@@ -112,12 +118,14 @@ def by_hand(costs: list[dict], execution: str) -> list[dict]:
     return out
 
 
+@pytest.mark.parametrize("book", ["long_only", "long_short"])
 @pytest.mark.parametrize("execution", EXECUTIONS)
 @pytest.mark.parametrize("model", list(MODELS))
-def test_each_cost_model_matches_a_hand_computed_trade(model: str, execution: str) -> None:
-    env = cost_env(MODELS[model], execution)
+def test_each_cost_model_matches_a_hand_computed_trade(model: str, execution: str, book: str) -> None:
+    targets = LONG_SHORT_TARGETS if book == "long_short" else TARGETS
+    env = cost_env(MODELS[model], execution, **(BOOK if book == "long_short" else {}))
     env.reset(seed=0)
-    for target, expected in zip(TARGETS, by_hand(MODELS[model], execution), strict=True):
+    for target, expected in zip(targets, by_hand(MODELS[model], execution, targets), strict=True):
         _, _, terminated, _, info = env.step_weights(target)
         assert info["value"] == pytest.approx(expected["value"], abs=1e-9)
         assert info["cost"] == pytest.approx(expected["cost"], abs=1e-9)
@@ -127,7 +135,7 @@ def test_each_cost_model_matches_a_hand_computed_trade(model: str, execution: st
             np.testing.assert_allclose(info["filled"], expected["filled"], atol=1e-12)
             assert info["wanted_turnover"] == pytest.approx(expected["wanted"], abs=1e-12)
         assert not terminated
-    steps = by_hand(MODELS[model], execution)
+    steps = by_hand(MODELS[model], execution, targets)
     if model == "participation":  # costs nothing; every step is a partial fill
         assert all(s["turnover"] < s["wanted"] for s in steps)
     else:  # impact is 0 at row 1: one return in its window, so sigma is 0
