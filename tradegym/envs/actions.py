@@ -12,6 +12,7 @@ mapping            weights                                       formulas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,7 @@ class ActionMap:
         self._inv_temperature = 1.0 / temperature
 
     def into(self, scores: np.ndarray, out: np.ndarray) -> bool:
-        """Write the weights of float64 ``scores (B, A)`` into ``out (B, A)``; False if any is not finite."""
+        """Write the weights of ``scores (B, A)`` (float32 or 64) into ``out (B, A)``; False if not finite."""
         if self.mapping == "softmax":  # the compiled mapping directly: the hot path of every step
             return bool(kernel.softmax_into(scores, self._inv_temperature, self.dust, out))
         if self.long_short:
@@ -119,24 +120,27 @@ class ActionMap:
         return spaces.Box(-bound, bound, (n_slots,), np.float32)
 
 
-def numeric_row(value: Any, what: str, n_slots: int, where: str) -> np.ndarray:
+def numeric_row(value: Any, what: str, n_slots: int, where: Callable[[], str]) -> np.ndarray:
     """``value`` as a float64 row ``(A,)``: an action's scores or target weights, cash first.
+
+    ``where()`` says the step and date for a message; it is called only on an error (it
+    formats a date, which would cost a hot step more than the checks).
 
     Raises:
         ValueError: bool, complex, text, objects, ragged lists or a wrong shape, naming
-            ``what`` and ``where`` (the step and date).
+            ``what`` and ``where()``.
     """
     arr = value if isinstance(value, np.ndarray) else None
     if arr is None:
         try:
             arr = np.asarray(value)
         except (TypeError, ValueError) as exc:  # ragged lists
-            raise ValueError(f"{what} {value!r} is not an array of numbers {where}: {exc}") from None
+            raise ValueError(f"{what} {value!r} is not an array of numbers {where()}: {exc}") from None
     if arr.dtype.kind not in "iuf":  # integers and floats only: no silent casts
         raise ValueError(f"{what} has dtype {arr.dtype} ({type(value).__name__}), expected real numbers "
-                         f"{where}")
+                         f"{where()}")
     if arr.shape != (n_slots,):
         verb, unit = ("have", "weights") if what.endswith("weights") else ("has", "scores")
         raise ValueError(f"{what} {verb} shape {arr.shape}, expected ({n_slots},) = N+1 {unit}, cash first, "
-                         f"{where}")
+                         f"{where()}")
     return arr.astype(np.float64, copy=False)

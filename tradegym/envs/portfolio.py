@@ -253,6 +253,7 @@ class PortfolioEnv(gym.Env):
             obs_spaces[tf.key] = spaces.Box(-bound, bound, (tf.window_bars, n, k), np.float32)
         self.observation_space: spaces.Dict = spaces.Dict(obs_spaces)
         self.action_space = spaces.Box(-1.0, 1.0, (a,), np.float32)
+        self._action_shape = (a,)
         self.current_index = self.first_index
         self._buffers = kernel.StepBuffers(1, a)
         self._last_index = self.data.n_bars - 1
@@ -303,7 +304,7 @@ class PortfolioEnv(gym.Env):
         """
         if target is None:
             return self._advance(self.hold_weights()[None])
-        weights = numeric_row(target, "target weights", self.n_slots, self._where())
+        weights = numeric_row(target, "target weights", self.n_slots, self._where)
         problem = self.actions.check_target(weights)
         if problem is not None:
             raise ValueError(f"target weights {weights.tolist()} {self._where()} {problem}")
@@ -376,7 +377,10 @@ class PortfolioEnv(gym.Env):
     # ------------------------------------------------------------------ actions
     def _map_action(self, action: Any) -> np.ndarray:
         """Validate an action ``(A,)``; return target weights ``(1, A)`` in the env's buffer."""
-        arr = numeric_row(action, "action", self.n_slots, self._where())
+        if type(action) is np.ndarray and action.dtype.kind == "f" and action.shape == self._action_shape:
+            arr = action  # SB3's float32 row as it is: the compiled mappings read it without a copy
+        else:
+            arr = numeric_row(action, "action", self.n_slots, self._where)
         out = self._buffers.target  # (1, A)
         if self.actions.into(arr[None], out):
             return out
