@@ -63,3 +63,15 @@ def test_vector_env_equals_separate_envs_on_a_dynamic_universe(discrete: bool) -
             if t1 or t2:
                 ref[i] = env.reset()[0]
                 assert term[i] == t1 and trunc[i] == t2
+
+
+def test_a_long_short_book_moves_non_tradable_weights_to_cash_without_renormalising() -> None:
+    data = dynamic_market()
+    env = PortfolioEnv(data, window_bars=5, start=50, execution="close", cost_rate=0.0,
+                       action_mapping="long_short", max_gross=2.0)
+    env.reset(seed=0)
+    *_, info = env.step_weights([0.9, 0.6, -0.8, 0.3])  # A1 not listed yet: its short goes to cash
+    np.testing.assert_allclose(info["target"], [0.1, 0.6, 0.0, 0.3])
+    env.reset(seed=0, options={"start": 95})
+    *_, info = env.step_weights([1.0, 0.5, 0.3, -0.8])  # A2 delisted: its short is closed into cash
+    np.testing.assert_allclose(info["target"], [0.2, 0.5, 0.3, 0.0])

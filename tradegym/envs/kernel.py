@@ -188,11 +188,12 @@ def _transition_into(value, weights, target, r_pre, r_post, cost_rate,
 
 
 @njit(cache=True, nogil=True)
-def _mask_into(target, tradable, out):  # pragma: no cover - compiled
+def _mask_into(target, tradable, out, to_cash):  # pragma: no cover - compiled
     """Zero the weights ``(B, A)`` of assets not tradable ``(B, N)``; renormalise the rest.
 
     Cash takes everything when no weight is left. Rows with nothing removed are copied
-    unchanged, bit for bit.
+    unchanged, bit for bit. ``to_cash`` (a long/short book): cash takes what the removed
+    weights held, nothing is renormalised.
     """
     for b in range(target.shape[0]):
         removed = 0.0
@@ -202,7 +203,9 @@ def _mask_into(target, tradable, out):  # pragma: no cover - compiled
                 removed += x
                 x = 0.0
             out[b, i] = x
-        if removed > 0.0:
+        if to_cash:
+            out[b, 0] += removed
+        elif removed > 0.0:
             kept = 0.0
             for i in range(target.shape[1]):
                 kept += out[b, i]
@@ -227,12 +230,7 @@ def mask_targets(target: np.ndarray, tradable: np.ndarray, out: np.ndarray | Non
     Cash takes the whole value when every weight was on non-tradable assets.
     """
     result = np.empty_like(target, dtype=np.float64) if out is None else out
-    if to_cash:
-        from tradegym.envs.longshort import mask_to_cash_into
-
-        mask_to_cash_into(target, tradable, result)
-    else:
-        _mask_into(target, tradable, result)
+    _mask_into(target, tradable, result, to_cash)
     return result
 
 

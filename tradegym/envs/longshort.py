@@ -303,20 +303,6 @@ def _gross_cut(d, b, p, lam, max_gross):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def mask_to_cash_into(target, tradable, out):  # pragma: no cover - compiled
-    """Zero the weights ``(B, A)`` of assets not tradable ``(B, N)``; cash takes what they held."""
-    for b in range(target.shape[0]):
-        removed = 0.0
-        for i in range(target.shape[1]):
-            x = target[b, i]
-            if i > 0 and not tradable[b, i - 1]:
-                removed += x
-                x = 0.0
-            out[b, i] = x
-        out[b, 0] += removed
-
-
-@njit(cache=True, nogil=True)
 def _book_into(value, weights, held, r_post, g_pre, rows, cash_bar, financing_bar, borrow_bar,
                long_short, maintenance, max_gross, deleverage, cost_rate, carry, margin_call,
                cost):  # pragma: no cover - compiled
