@@ -14,6 +14,7 @@ from agents.inference import Predictor
 from agents.train import load_data, load_trained
 from feature_nets.runtime import apply_runtime, restores_threads
 from tradegym.errors import ConfigError
+from tradegym.policy import check_universe
 from tradegym.runs import RunDir
 
 
@@ -168,31 +169,6 @@ def run_symbols(run_path: str | Path) -> list[str]:
         raise ConfigError(f"{run.path} records no symbols (no data.json with 'symbols'); it cannot "
                           "be matched to other data; backtest it on its own data (drop --data)")
     return [str(s) for s in recorded["symbols"]]
-
-
-def check_universe(model: Any, market: Any, run_path: str | Path) -> None:
-    """Refuse a market whose universe the model cannot see: the ``mask`` key must match.
-
-    A run trained where every asset is always tradable has no ``mask`` in its observation;
-    one trained on listings and delistings has it. The other kind of market would reach the
-    model with an observation it was not built for.
-
-    Raises:
-        ConfigError: the market is dynamic and the model has no mask input, or the reverse.
-    """
-    spaces = getattr(getattr(model, "observation_space", None), "spaces", None)
-    if spaces is None:
-        return
-    has_mask, dynamic = "mask" in spaces, bool(getattr(market, "dynamic", False))
-    if dynamic and not has_mask:
-        raise ConfigError(
-            f"{run_path} was trained on a market where every asset is always tradable; "
-            f"{market.name} has symbols that list late or end early (align=union), which its model "
-            "cannot see: retrain on this data, or load it with ?align=intersection")
-    if has_mask and not dynamic:
-        raise ConfigError(
-            f"{run_path} was trained on a market with listings and delistings (its observation has a "
-            f"mask); {market.name} has none: load it with ?align=union so the mask is there")
 
 
 def align_symbols(market: Any, symbols: Sequence[str], spec: str,

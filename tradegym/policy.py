@@ -144,3 +144,51 @@ def load_run_policy(path: Any) -> tuple[Any, dict[str, Any]]:
 __all__ = [
     "LOADERS", "LOADER_GROUP", "FunctionPolicy", "Policy", "as_policy", "load_run_policy", "policy_name",
 ]
+
+
+def check_universe(model: Any, market: Any, run_path: Any) -> None:
+    """Refuse a market whose universe the model cannot see: the ``mask`` key must match.
+
+    A run trained where every asset is always tradable has no ``mask`` in its observation;
+    one trained on listings and delistings has it. The other kind of market would reach the
+    model with an observation it was not built for.
+
+    Raises:
+        ConfigError: the market is dynamic and the model has no mask input, or the reverse.
+    """
+    spaces = getattr(getattr(model, "observation_space", None), "spaces", None)
+    if spaces is None:
+        return
+    has_mask, dynamic = "mask" in spaces, bool(getattr(market, "dynamic", False))
+    name = getattr(market, "name", "this market")
+    if dynamic and not has_mask:
+        raise ConfigError(
+            f"{run_path} was trained on a market where every asset is always tradable; "
+            f"{name} has symbols that list late or end early (align=union), which its model "
+            "cannot see: retrain on this data, or load it with ?align=intersection")
+    if has_mask and not dynamic:
+        raise ConfigError(
+            f"{run_path} was trained on a market with listings and delistings (its observation has a "
+            f"mask); {name} has none: load it with ?align=union so the mask is there")
+
+
+def check_observation(policy: Any, env: Any, label: str) -> None:
+    """Refuse an env whose observation a policy with a declared ``observation_space`` was not built for.
+
+    The universe first (:func:`check_universe`: the ``mask`` key), then any other key a
+    Dict space has or lacks (coarse timeframes ``window_1W``, a forecast or a compressed state):
+    a model would otherwise fail deep inside with a ``KeyError``.
+
+    Raises:
+        ConfigError: naming the keys and what to change.
+    """
+    wanted = getattr(getattr(policy, "observation_space", None), "spaces", None)
+    given = getattr(getattr(env, "observation_space", None), "spaces", None)
+    if wanted is None or given is None:
+        return
+    check_universe(policy, getattr(getattr(env, "unwrapped", env), "data", None), label)
+    if set(wanted) != set(given):
+        raise ConfigError(
+            f"{label} reads observation keys {sorted(wanted)} but this env gives {sorted(given)}; build "
+            "the env with the settings the policy was trained with (its run's env.kwargs: timeframes, "
+            "forecast or compressed-state wrappers)")

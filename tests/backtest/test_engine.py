@@ -264,3 +264,25 @@ def flagged_env(**kwargs):
             return {**obs, "flag": np.ones(1, np.float32)}
 
     return Flag(PortfolioEnv(**kwargs))
+
+
+class _Model:
+    """A policy that declares the observation it was built for, as an SB3 model does."""
+
+    def __init__(self, space) -> None:
+        self.observation_space = space
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        return np.zeros(len(obs["weights"]), dtype=np.float32), state
+
+
+def test_a_model_built_for_another_observation_is_a_clear_error() -> None:
+    from tests.envs.test_universe import dynamic_market
+
+    static = PortfolioEnv(make_market(120, 3), window_bars=5).observation_space
+    with pytest.raises(ConfigError, match="trained on a market where every asset is always tradable; dyn has"):
+        backtest(_Model(static), dynamic_market(), env_kwargs={"window_bars": 5})
+    with pytest.raises(ConfigError, match=r"reads observation keys \['weights', 'window'\] but this env gives "
+                                          r"\['weights', 'window', 'window_1W'\]"):
+        backtest(_Model(static), make_market(120, 3), env_kwargs={"window_bars": 5, "timeframes": ("1D", "1W")})
+    assert backtest(_Model(static), make_market(120, 3), env_kwargs={"window_bars": 5}).metrics

@@ -27,7 +27,7 @@ from tradegym.backtest.metrics import METRIC_LABELS, compute_metrics, format_met
 from tradegym.data.frequency import resolve_periods_per_year
 from tradegym.data.market import MarketData
 from tradegym.errors import ConfigError, DataError
-from tradegym.policy import as_policy, policy_name
+from tradegym.policy import as_policy, check_observation, policy_name
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,6 +174,7 @@ def backtest(
     # compressed state included); baselines trade on the unwrapped env's weights directly.
     wrapped = make(env_id, data=data, start="first", **kwargs)
     env: Any = wrapped.unwrapped  # a PortfolioEnv or a user's env with its interface
+    check_observation(policy, wrapped, label)  # a model built for other inputs: say so, not KeyError
     periods_per_year, ppy_source = resolve_periods_per_year(
         env.data.dates, getattr(env.data, "meta", None), periods_per_year)
     obs, info = wrapped.reset(options={"start": _start_index(env, start)})
