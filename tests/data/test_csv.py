@@ -1,4 +1,5 @@
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -245,3 +246,19 @@ def test_garbled_parquet(tmp_path):
     (tmp_path / "g.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(DataError, match=r"^cannot read .*g\.parquet: "):
         load_csv(tmp_path / "g.parquet")
+
+
+def test_dates_that_read_both_day_and_month_first_are_a_warning_naming_both(tmp_path):
+    from tradegym.errors import DataWarning
+
+    dates = ["05/06/2020", "06/06/2020", "07/06/2020", "08/06/2020"]
+    pd.DataFrame({"date": dates, "close": [100.0, 101.0, 102.0, 103.0]}).to_csv(tmp_path / "AAA.csv", index=False)
+    with pytest.warns(DataWarning, match=r"AAA.csv: every date reads both day-first and month-first \('05/06/2020': "
+                                         r"month first 2020-05-06 to 2020-08-06, day first 2020-06-05 to "
+                                         r"2020-06-08\); read month first .*date_format=%d/%m/%Y"):
+        load_csv(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)  # a day above 12 settles it: no warning
+        pd.DataFrame({"date": [*dates, "13/06/2020"], "close": [100.0] * 5}).to_csv(tmp_path / "AAA.csv",
+                                                                                    index=False)
+        load_csv(tmp_path, dayfirst=True)

@@ -27,7 +27,7 @@ import pandas as pd
 
 from tradegym.data.market import Align, Fill, MarketData, canonical_field
 from tradegym.data.spec import format_spec
-from tradegym.errors import DataError, describe_more
+from tradegym.errors import DataError, DataWarning, describe_more
 from tradegym.registry import suggest
 
 _DATE_NAMES: tuple[str, ...] = ("date", "datetime", "timestamp", "time")
@@ -222,6 +222,7 @@ def _parse_dates(column: pd.Series, file: Path, name: str, how: _Reading) -> pd.
         )
     else:
         parsed = _text_dates(column, how)
+        _warn_if_ambiguous(column, file, how)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if len(bad):
         row = int(bad[0])
@@ -237,6 +238,30 @@ def _parse_dates(column: pd.Series, file: Path, name: str, how: _Reading) -> pd.
             f"{describe_more(len(bad))}; {fix}"
         )
     return pd.DatetimeIndex(parsed, name="date")
+
+
+def _warn_if_ambiguous(column: pd.Series, file: Path, how: _Reading) -> None:
+    """Warn when no date in the file tells day-first from month-first (both numbers <= 12 everywhere).
+
+    Such a file (``05/06/2020, 06/06/2020, ...`` over a few days) parses both ways without an
+    error; read month first, a day-first file would be silently reordered into other dates.
+    """
+    if how.date_format is not None:
+        return
+    parts = column.astype(str).str.extract(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
+    if parts.isna().any().any() or parts.empty:
+        return  # not a d/m/y or m/d/y text format
+    numbers = parts.astype(int)
+    if (numbers <= 12).all().all():
+        spans = {}
+        for first in (False, True):
+            read = pd.to_datetime(column, errors="coerce", dayfirst=first)
+            spans[first] = f"{read.min().date()} to {read.max().date()}"
+        order = "day first (?dayfirst=true)" if how.dayfirst else "month first (pandas' default)"
+        warnings.warn(DataWarning(
+            f"{file}: every date reads both day-first and month-first ({column.iloc[0]!r}: month first "
+            f"{spans[False]}, day first {spans[True]}); read {order}. If that is wrong, give the format "
+            f"in the spec: {how.hint(date_format='%d/%m/%Y')}"), stacklevel=4)
 
 
 def _text_dates(column: pd.Series, how: _Reading) -> pd.Series:
