@@ -117,8 +117,10 @@ def evaluate_run(
     return results
 
 
-OVERRIDABLE = ("execution", "cost_rate")
-"""Env settings a backtest of a run may change: they act on the fills, not the model's input."""
+OVERRIDABLE = ("execution", "cost_rate", "costs", "cash_rate", "financing_rate", "borrow_rate",
+               "margin_maintenance", "margin_call")
+"""Env settings a backtest of a run may change: they act on the fills and the accounting, not on
+the model's input or the meaning of its action."""
 
 
 def override_env(run_kwargs: Mapping[str, Any], overrides: Mapping[str, Any]
@@ -148,8 +150,9 @@ def override_env(run_kwargs: Mapping[str, Any], overrides: Mapping[str, Any]
                     "drop --window, or train a run with env.window_bars=" + str(value))
             continue
         if key not in OVERRIDABLE:
-            raise ConfigError(f"cannot override the run's {key!r}; only {list(OVERRIDABLE)} (and "
-                              "window_bars equal to the run's)")
+            raise ConfigError(f"cannot override the run's {key!r} (it changes what the model reads or "
+                              f"what its action means); only {list(OVERRIDABLE)} (and window_bars "
+                              "equal to the run's)")
         if value != run_value:
             kwargs[key] = value
             shown = "default" if run_value is None else run_value

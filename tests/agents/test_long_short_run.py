@@ -48,3 +48,17 @@ def test_dqn_trains_on_the_discrete_long_short_set(tmp_path) -> None:
 
     model, cfg = load_trained(run.run.path)
     assert cfg.env.id == "tradegym/PortfolioDiscrete-v0" and model.action_space.n == 2 * 4 + 4
+
+
+def test_backtest_env_settings_from_the_command_line(ppo_run, tmp_path, capsys) -> None:
+    data = "planted?n_assets=4&n_bars=600&seed=3"
+    assert main(["backtest", "momentum_ls", "--data", data, "--env", "action_mapping=long_short",
+                 "--env", "max_gross=1.5", "--baselines", "none", "--out", str(tmp_path / "b")]) == 0
+    assert "book: long/short: max_gross 1.5, net [-1.5, 1.5]" in capsys.readouterr().out
+    assert main(["backtest", str(ppo_run), "--env", "borrow_rate=0.05", "--baselines", "none",
+                 "--out", str(tmp_path / "r")]) == 0
+    assert "overrides: borrow_rate=0.05 (run: default)" in capsys.readouterr().out
+    assert main(["backtest", str(ppo_run), "--env", "max_gross=1"]) == 2
+    assert "cannot override the run's 'max_gross' (it changes what the model reads" in capsys.readouterr().err
+    assert main(["backtest", "equal_weight", "--env", "max_gross"]) == 2
+    assert "--env 'max_gross' is not KEY=VALUE" in capsys.readouterr().err

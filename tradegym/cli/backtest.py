@@ -5,7 +5,7 @@
     tradegym backtest RUN_DIR_OR_POLICY [--split test] [--data SPEC] [--baselines default|a,b|none]
         [--benchmark BASELINE|SERIES_SPEC] [--static] [--execution X] [--cost-rate R]
         [--window W] [--split-fractions TRAIN,VAL] [--map-symbols RUN=DATA,...]
-        [--periods-per-year N]
+        [--periods-per-year N] [--env KEY=VALUE ...]
 
 On a run directory the run's env settings are the defaults: ``--execution`` and
 ``--cost-rate`` override them (the header says ``overrides: ...``), ``--window`` other than
@@ -13,7 +13,10 @@ the run's is refused (the model's input shape is fixed), and so is ``--split-fra
 run is tested on its own split, the one it never trained on). For a baseline or a policy
 the defaults are 10 bps, 30 bars and the 70/15/15 split. Metrics annualise with the bars
 per year the data's calendar shows (252 for daily weekday bars; see
-:mod:`tradegym.data.frequency`) unless ``--periods-per-year`` says otherwise.
+:mod:`tradegym.data.frequency`) unless ``--periods-per-year`` says otherwise. ``--env
+KEY=VALUE`` sets any env keyword for a baseline or a policy (``--env action_mapping=long_short
+--env max_gross=2``: a long/short book); on a run only those that act on fills and accounting
+(costs, interest, margin: ``agents.evaluate.OVERRIDABLE``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tradegym.cli.common import add_benchmark, baseline_list, benchmark_name
+from tradegym.cli.common import add_benchmark, baseline_list, benchmark_name, env_settings
 
 POLICY_COST_RATE = 0.001
 """``--cost-rate`` of a baseline or policy when not given (10 bps)."""
@@ -100,7 +103,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     market = load_spec(args.data or "sp500_stocks")
     window = POLICY_WINDOW if args.window is None else args.window
     env_kwargs = {"cost_rate": POLICY_COST_RATE if args.cost_rate is None else args.cost_rate,
-                  "window_bars": window, "execution": args.execution}
+                  "window_bars": window, "execution": args.execution, **env_settings(args.env)}
     fractions = parse_fractions(args.split_fractions) if args.split_fractions else None
     train, val = fractions or DEFAULT_SPLIT[:2]
     history, start = period(market, args.split, train, val, min_rows=window + 2)
@@ -136,7 +139,7 @@ def _backtest_run(args: argparse.Namespace, target: Path, baselines: list[str] |
                  best=not args.final, data=args.data, benchmark=benchmark, static=args.static,
                  map_symbols=parse_symbol_map(args.map_symbols), periods_per_year=args.periods_per_year,
                  env_overrides={"execution": args.execution, "cost_rate": args.cost_rate,
-                                "window_bars": args.window})
+                                "window_bars": args.window, **env_settings(args.env)})
     return 0
 
 
@@ -205,6 +208,10 @@ def add_backtest_parser(commands: Any) -> None:
                          "data.periods_per_year, else inferred from the data's dates: 252 for "
                          "daily weekday bars, 365 daily 24/7, 52 weekly, 12 monthly, 8760 "
                          "hourly 24/7); the report says which")
+    bt.add_argument("--env", action="append", default=None, metavar="KEY=VALUE",
+                    help="an env keyword, repeatable, value as YAML: --env action_mapping=long_short "
+                         "--env max_gross=2 backtests on a long/short book; a run takes only costs, "
+                         "interest and margin settings")
     bt.add_argument("--trust", action="store_true",
                     help="allow loading a .zip archive (it is a pickle: it can run code)")
     bt.add_argument("--algo", default=None, help="algorithm of a .zip archive (ppo, dqn, ...)")

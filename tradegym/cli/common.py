@@ -135,6 +135,29 @@ def benchmark_name(value: str, *, series: bool = False) -> str | None:
         f"Use one of {', '.join(BASELINES.names())}{also}, or none")
 
 
+def env_settings(items: Sequence[str] | None) -> dict[str, Any]:
+    """``--env KEY=VALUE`` arguments as env keywords; each value is read as YAML (``2``, ``[0, 0]``).
+
+    Raises:
+        ConfigError: an item without ``=``, or a value that is not YAML.
+    """
+    import yaml
+
+    from tradegym.errors import ConfigError
+
+    settings: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--env {item!r} is not KEY=VALUE; e.g. --env action_mapping=long_short "
+                              "--env max_gross=2 --env 'net_exposure=[0, 0]'")
+        try:
+            settings[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"--env {item!r}: the value is not YAML ({exc.__class__.__name__})") from None
+    return settings
+
+
 def _data_sources() -> list[str]:
     from tradegym.data import SOURCES
 
