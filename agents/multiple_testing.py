@@ -67,7 +67,7 @@ def walkforward_evidence(
     results: Nested,
     *,
     benchmark: str = "equal_weight",
-    compare_to: Sequence[str] = ("equal_weight", "inverse_vol", "min_variance"),
+    compare_to: Sequence[str] = ("equal_weight", "inverse_vol", "min_variance", "momentum_ls", "oracle"),
     n_configs: int = 1,
     n_resamples: int = 1000,
 ) -> dict[str, Any]:
@@ -76,7 +76,8 @@ def walkforward_evidence(
     Args:
         results: ``results[fold][seed] = [agent, *baselines]`` (:class:`WalkForwardResult`).
         benchmark: the baseline every row is tested against.
-        compare_to: baselines shown beside the agent (those present).
+        compare_to: baselines shown beside the agent (those present: momentum_ls on a long/short
+            book, the oracle on a planted market).
         n_configs: configurations tried before this one (the DSR's trials are
             ``n_configs x seeds``).
         n_resamples: bootstrap resamples of each interval and test.
