@@ -10,19 +10,19 @@ and cash is what is left, ``w_0 = 1 - sum_i w_i``: negative when longs exceed th
 the Reg-T initial margin of a US account; ``net_exposure=(0, 0)`` is dollar-neutral,
 ``(1, 1)`` a 130/30-style fully invested book (with ``max_gross=1.6``).
 
-**Scores to weights** (:func:`long_short_into`), for scores ``s`` in SB3's box ``[-1, 1]^A``:
-the risky scores give a direction and the cash score how far to go along it. Unless the band
-is as wide as the gross limit (the default, which cannot bind), the risky scores are shifted
-by one constant so that their sum lies in the net band; ``d`` is the step
+**Scores to weights** (:func:`long_short_into`), for scores ``s`` in SB3's box
+``[-1, 1]^A``: the risky scores give a direction and the cash score how far to go along it.
+Unless the band is as wide as the gross limit (the default, which cannot bind), the risky
+scores are shifted by one constant so that their sum lies in the net band; ``d`` is the step
 from the band's centre portfolio ``p`` (every weight ``clip(0, net_low, net_high) / N``) to
-them, and ``lam_edge`` how far along ``d`` the allowed set reaches (the first of the box, the
-gross limit and the band; the gross exactly, by Newton steps on its convex piecewise-linear
-path). Then ``w = p + e * lam_edge * d`` with the exposure ``e = (1 + s_0) / 2``: ``s_0 = 1``
-is the edge of the set (a full book, e.g. gross ``max_gross``), ``-1`` is ``p`` (all cash when
-the band holds 0). The size of the book does not depend on the size of the risky scores, so a
-policy's mean action trades the same book size as its noisy samples. A point ``w`` of ``F``
-is reached by ``s_0 = 2 / lam_edge(w - p) - 1`` and risky scores at the edge point along
-``w - p`` (:func:`weights_to_long_short_scores`).
+them, and ``lam_edge`` how far along ``d`` the allowed set reaches (the first of the box,
+the gross limit and the band; the gross exactly, by Newton steps on its convex piecewise-
+linear path). Then ``w = p + e * lam_edge * d`` with the exposure ``e = (1 + s_0) / 2``:
+``s_0 = 1`` is the edge of the set (a full book, e.g. gross ``max_gross``), ``-1`` is ``p``
+(all cash when the band holds 0). The size of the book does not depend on the size of the
+risky scores, so a policy's mean action trades the same book size as its noisy samples. A
+point ``w`` of ``F`` is reached by ``s_0 = 2 / lam_edge(w - p) - 1`` and risky scores at the
+edge point along ``w - p`` (:func:`weights_to_long_short_scores`).
 
 **Carry**, per step on the weights ``f`` held from the fill to the next (each step spans one
 bar whatever the execution), as a fraction of the value at the fill and credited or debited to
