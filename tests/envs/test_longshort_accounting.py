@@ -32,6 +32,9 @@ SCENARIOS = {
     # Long/short with every rate, then back to long-only with cash earning interest.
     "all_rates": {"targets": [[0.7, 0.8, -0.5], [1.2, -0.4, 0.2], [0.5, 0.5, 0.0]],
                   "kwargs": {"cash_rate": 0.04, "financing_rate": 0.09, "borrow_rate": 0.15}},
+    # Both short, each at its own borrow fee: A is hard to borrow (40 %), B pays the default 0.5 %.
+    "hard_to_borrow": {"targets": [[1.6, -0.4, -0.2], [1.6, -0.4, -0.2], [1.3, 0.0, -0.3]],
+                       "kwargs": {"borrow_rate": {"A": 0.4}, "cash_rate": 0.0}},
     # Short A at 100 % and long B: A rises 10 %, the equity falls to 0.85 and gross to 2.41 > 1 / 0.45.
     "margin_call": {"targets": [[1.0, -1.0, 1.0], None, None],
                     "kwargs": {"margin_maintenance": 0.45, "borrow_rate": 0.0}},
@@ -61,7 +64,9 @@ def by_hand(case: dict, execution: str) -> list[dict]:
     """Value, cost, carry and margin call at each close, bookkept in cash and signed shares."""
     kw = case["kwargs"]
     value0 = kw.get("initial_value", 1.0)
-    cash_rate, borrow = kw.get("cash_rate", 0.0) / PPY, kw.get("borrow_rate", 0.005) / PPY
+    rates = kw.get("borrow_rate", 0.005)
+    by_asset = [rates.get(s, 0.005) for s in "AB"] if isinstance(rates, dict) else [rates] * 2
+    cash_rate, borrow = kw.get("cash_rate", 0.0) / PPY, np.array(by_asset) / PPY  # (2,) per bar
     financing = kw.get("financing_rate", kw.get("cash_rate", 0.0) + 0.01) / PPY
     maintenance = kw.get("margin_maintenance", 0.25)
     cap = next((c["max_participation"] for c in kw.get("costs", []) if isinstance(c, dict)), None)
@@ -82,7 +87,7 @@ def by_hand(case: dict, execution: str) -> list[dict]:
         after = value - cost  # costs come out of every position in proportion (the kernel's rule)
         cash, shares = held[0] * after, held[1:] * after / px
         carry = after * (cash_rate * max(held[0], 0) - financing * max(-held[0], 0)
-                         - borrow * np.maximum(-held[1:], 0).sum())
+                         - borrow @ np.maximum(-held[1:], 0))
         cash += carry
         close_value = cash + shares @ CLOSE[t + 1]
         exposure = np.abs(shares * CLOSE[t + 1]).sum()
@@ -183,3 +188,12 @@ def test_a_cash_rate_series_is_read_as_of_each_bar() -> None:
     assert infos[0]["carry"] == 0.0  # the rate changes at row 2: not seen at row 1
     assert infos[1]["carry"] == pytest.approx(0.001, abs=1e-15)
     assert infos[2]["carry"] == pytest.approx(1.001 * 0.001, abs=1e-15)
+
+
+def test_a_borrow_rate_per_asset_names_unknown_symbols_and_shows_in_the_book() -> None:
+    from tradegym.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"borrow_rate names \['ZZZ'\], not symbols of 'market' \(\['A', 'B'\]\)"):
+        book_env("close", borrow_rate={"ZZZ": 0.3})
+    env = book_env("close", borrow_rate={"A": 0.4})
+    assert "borrow 20.2 % on average" in env.book.describe(PPY)  # (40 % + 0.5 %) / 2

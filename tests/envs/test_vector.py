@@ -53,6 +53,7 @@ CASES = {
     "long_short-margin-end": {"action_mapping": "long_short", "max_gross": 3.0, "margin_maintenance": 0.33,
                               "margin_call": "end"},
     "long_short-costs": {"action_mapping": "long_short", "initial_value": 1e7, "financing_rate": 0.08,
+                         "borrow_rate": {"A0": 0.3, "A2": 0.02},
                          "costs": ["proportional", {"name": "spread", "bps": 2, "range_fraction": 0.5},
                                    {"name": "impact", "coef": 1.0, "window_bars": 10},
                                    {"name": "min_commission", "min_currency": 50.0}]},

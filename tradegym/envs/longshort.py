@@ -28,10 +28,12 @@ edge point along ``w - p`` (:func:`weights_to_long_short_scores`).
 bar whatever the execution), as a fraction of the value at the fill and credited or debited to
 cash at the close of ``t+1``, with annual rates divided by the bars per year:
 
-    k = cash_rate * max(f_0, 0) - financing_rate * max(-f_0, 0) - borrow_rate * sum_i max(-f_i, 0)
+    k = cash_rate * max(f_0, 0) - financing_rate * max(-f_0, 0) - sum_i borrow_rate_i * max(-f_i, 0)
 
-Short proceeds earn ``cash_rate`` (a full rebate) and the short pays ``borrow_rate`` on its
-notional. Rates are read at the decision bar ``t``.
+Short proceeds earn ``cash_rate`` (a full rebate) and each short pays its asset's
+``borrow_rate`` on its notional: one rate for all (a number, a date-indexed series, one value
+per bar) or per asset (``{symbol: rate}``, the rest at :data:`DEFAULT_BORROW`: a hard-to-borrow
+name costs more). Rates are read at the decision bar ``t``.
 
 **Margin**: at every close, equity over gross exposure must stay at least
 ``margin_maintenance`` (gross leverage ``sum |w_i| <= 1 / margin_maintenance``). A breach
@@ -44,7 +46,7 @@ is ruin: value 0, all cash, the episode terminates.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -57,6 +59,8 @@ from tradegym.errors import ConfigError
 
 MAPPING = "long_short"
 MARGIN_CALLS = ("deleverage", "end")
+DEFAULT_BORROW = 0.005
+"""A general-collateral borrow fee (annual): the rate of a short not named in a per-asset map."""
 FINANCING_SPREAD = 0.01
 """Borrowed cash pays ``cash_rate`` plus this (a broker's typical spread) unless given."""
 
@@ -70,7 +74,7 @@ class Book(NamedTuple):
     net_high: float
     cash_bar: np.ndarray  # (T,) fraction per bar
     financing_bar: np.ndarray  # (T,)
-    borrow_bar: np.ndarray  # (T,)
+    borrow_bar: np.ndarray  # (T, N) per asset
     maintenance: float  # 0 = no margin rule
     deleverage: bool  # margin call: deleverage (True) or end the episode
     cost_rate: float  # paid on the deleveraging trade
@@ -81,7 +85,7 @@ class Book(NamedTuple):
         def rate(per_bar: np.ndarray) -> str:
             annual = per_bar * periods_per_year
             same = bool(np.ptp(annual) < 1e-12) if annual.size else True
-            return f"{annual[0] * 100:.3g} %" if same else f"{annual.mean() * 100:.3g} % on average"
+            return f"{annual.flat[0] * 100:.3g} %" if same else f"{annual.mean() * 100:.3g} % on average"
 
         if not self.long_short:
             return f"long-only, cash earns {rate(self.cash_bar)}"
@@ -138,11 +142,29 @@ def resolve_book(data: MarketData, *, action_mapping: str, max_gross: float,
     cash = _per_bar(cash_rate, data, ppy, "cash_rate")
     financing = (cash + FINANCING_SPREAD / ppy if financing_rate is None
                  else _per_bar(financing_rate, data, ppy, "financing_rate"))
-    borrow = _per_bar(borrow_rate, data, ppy, "borrow_rate")
+    borrow = _borrow_per_bar(borrow_rate, data, ppy)  # (T, N)
     if not long_short and not cash.any():
         return None
     return Book(long_short, float(max_gross), low, high, cash, financing, borrow,
                 float(margin_maintenance), margin_call == "deleverage", float(cost_rate))
+
+
+def _borrow_per_bar(rate: Any, data: MarketData, ppy: float) -> np.ndarray:
+    """The borrow fee ``(T, N)`` per bar: one rate for every asset, or ``{symbol: rate}``.
+
+    Raises:
+        ConfigError: a symbol the market does not have, or a rate out of range.
+    """
+    if not isinstance(rate, Mapping):
+        return np.ascontiguousarray(np.repeat(_per_bar(rate, data, ppy, "borrow_rate")[:, None],
+                                              data.n_assets, axis=1))  # (T, N)
+    unknown = [s for s in rate if s not in data.symbols]
+    if unknown:
+        raise ConfigError(f"borrow_rate names {unknown}, not symbols of {data.name!r} "
+                          f"({list(data.symbols)}); give a rate per symbol the market has (the rest pay "
+                          "the default)")
+    columns = [_per_bar(rate.get(s, DEFAULT_BORROW), data, ppy, f"borrow_rate of {s}") for s in data.symbols]
+    return np.ascontiguousarray(np.stack(columns, axis=1))  # (T, N)
 
 
 def _per_bar(rate: Any, data: MarketData, ppy: float, name: str) -> np.ndarray:
@@ -318,7 +340,7 @@ def _book_into(value, weights, held, r_post, g_pre, rows, cash_bar, financing_ba
         k = cash_bar[t] * f0 if f0 > 0.0 else financing_bar[t] * f0
         for i in range(1, a):
             if held[b, i] < 0.0:
-                k += borrow_bar[t] * held[b, i]
+                k += borrow_bar[t, i - 1] * held[b, i]
         if k != 0.0:
             g_post = 0.0
             for i in range(a):

@@ -19,7 +19,7 @@ from tradegym.data.market import MarketData
 from tradegym.envs import kernel
 from tradegym.envs.actions import ActionMap, numeric_row
 from tradegym.envs.costs import TERMS, MarketCosts, resolve_costs
-from tradegym.envs.longshort import resolve_book
+from tradegym.envs.longshort import DEFAULT_BORROW, resolve_book
 from tradegym.envs.rewards import RewardContext, log_return, make_reward
 from tradegym.envs.timeframes import build_timeframes
 from tradegym.errors import ConfigError, DataError
@@ -90,10 +90,11 @@ class PortfolioEnv(gym.Env):
     Per step on the weights held after the fill, credited to cash at the close: idle cash earns
     ``cash_rate`` (annual; a number, a date-indexed series or one value per bar), borrowed cash
     pays ``financing_rate`` (default ``cash_rate`` + 1 %), shorts pay ``borrow_rate`` (default
-    0.5 %) on their notional; ``info["carry"]`` is the sum in currency. Margin: gross exposure
-    above ``1 / margin_maintenance`` (default 0.25, Reg T) at a close is a margin call:
-    ``margin_call="deleverage"`` scales the book back to ``max_gross`` at that close, paying
-    ``cost_rate``; ``"end"`` terminates. Formulas: :mod:`tradegym.envs.longshort`.
+    0.5 %; or ``{symbol: rate}`` for hard-to-borrow names) on their notional; ``info["carry"]``
+    is the sum in currency. Margin: gross exposure above ``1 / margin_maintenance`` (default
+    0.25, Reg T) at a close is a margin call: ``margin_call="deleverage"`` scales the book back
+    to ``max_gross`` at that close, paying ``cost_rate``; ``"end"`` terminates. Formulas:
+    :mod:`tradegym.envs.longshort`.
 
     ## Execution and Costs
     ``execution="next_open"`` (default when the data has opens): decided at the close of
@@ -189,7 +190,7 @@ class PortfolioEnv(gym.Env):
         net_exposure: Sequence[float] | None = None,
         cash_rate: Any = 0.0,
         financing_rate: Any = None,
-        borrow_rate: Any = 0.005,
+        borrow_rate: Any = DEFAULT_BORROW,
         margin_maintenance: float = 0.25,
         margin_call: str = "deleverage",
     ) -> None:
