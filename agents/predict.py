@@ -8,8 +8,11 @@ the model acts deterministically, and the env's own mapping turns the action int
 weights. Because nothing after ``as_of`` reaches the env, new bars cannot change a
 prediction already made (tests/agents/test_predict.py checks it).
 
-A recurrent policy (``recurrent_ppo``) starts from a fresh state at ``as_of``; a backtest
-carries its state through the period, so the two may differ for it.
+A recurrent policy (``recurrent_ppo``) carries a state that a backtest builds up over its
+period. Its state at ``as_of`` is built the same way: the policy trades the env from
+``recurrent_warmup_bars`` bars before ``as_of`` (or the first decision bar) on its own
+actions, as a backtest starting there would, and then decides at ``as_of`` with the caller's
+holdings. A backtest started on that bar chooses the same target.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from tradegym.errors import ConfigError, DataError
 from tradegym.io import atomic_write
 from tradegym.runs import RunDir
 
+RECURRENT_WARMUP_BARS = 252
+"""Bars a recurrent policy trades before ``as_of`` to build its state (a year of daily bars)."""
 WEIGHT_TOLERANCE = 1e-6
 """How far from 1 the weights of a ``--weights`` file may sum."""
 
@@ -109,6 +114,7 @@ def predict_weights(
     best: bool = True,
     map_symbols: Mapping[str, str] | None = None,
     echo: Callable[[str], Any] = print,
+    recurrent_warmup_bars: int = RECURRENT_WARMUP_BARS,
 ) -> Prediction:
     """The target weights ``run_path``'s model chooses at the close of ``as_of``.
 
@@ -122,6 +128,8 @@ def predict_weights(
         best: ``best_model.zip`` (chosen on validation) when present, else ``model.zip``.
         map_symbols: ``{run symbol: data symbol}`` for renamed symbols.
         echo: where the reorder line goes.
+        recurrent_warmup_bars: bars a recurrent policy trades before ``as_of`` to build its
+            state (fewer when the data has fewer); ignored for other policies.
 
     Returns:
         The :class:`Prediction`.
@@ -144,12 +152,15 @@ def predict_weights(
     env = _env_at(cfg, market.slice_rows(0, t + 1), market.dates[t])
     long_short = bool(getattr(env.unwrapped, "long_short", False))
     holdings = _holdings(current, market.symbols, long_short)
-    obs = _observation_at(env, t)
-    obs["weights"] = holdings.astype(np.float32)  # (A,) the caller's, not the env's cash
     from agents.inference import Predictor
 
-    action, _ = Predictor(model).predict(obs, state=None, episode_start=np.array([True]),
-                                         deterministic=True)
+    predictor = Predictor(model)
+    if getattr(model.policy, "lstm_actor", None) is not None:  # sb3-contrib's recurrent policies
+        obs, state, fresh = _replay(env, predictor, t, recurrent_warmup_bars)
+    else:
+        obs, state, fresh = _observation_at(env, t), None, True
+    obs["weights"] = holdings.astype(np.float32)  # (A,) the caller's, not the env's cash
+    action, _ = predictor.predict(obs, state=state, episode_start=np.array([fresh]), deterministic=True)
     has_best = RunDir.open(run_path).file("best_model.zip").is_file()
     name = "best_model.zip" if best and has_best else "model.zip"
     # As the env would trade it: assets not tradable at the decision bar (not listed yet,
@@ -205,6 +216,26 @@ def _observation_at(env: Any, t: int) -> dict[str, np.ndarray]:
     hold = 1 if isinstance(env.action_space, spaces.Discrete) else base.weights_to_action(cash)
     obs, *_ = env.step(hold)
     return dict(obs)
+
+
+def _replay(env: Any, predictor: Any, t: int, bars: int) -> tuple[dict[str, np.ndarray], Any, bool]:
+    """A recurrent policy's observation at row ``t`` and its state, built by trading from ``t - bars``.
+
+    Returns ``(obs, state, fresh)``: ``fresh`` when no bar before ``t`` could be traded (the
+    state then starts at ``t``, as a backtest starting there would).
+    """
+    base = env.unwrapped
+    start = max(base.first_index, t - max(int(bars), 0))
+    if start >= t:  # nothing to trade before t: a fresh state, the window as any policy sees it
+        return _observation_at(env, t), None, True
+    obs, _ = env.reset(options={"start": start})
+    state, first = None, True
+    while base.current_index < t:  # the policy's own trades, as a backtest from `start`
+        action, state = predictor.predict(obs, state=state, episode_start=np.array([first]),
+                                          deterministic=True)
+        obs, *_ = env.step(action)
+        first = False
+    return dict(obs), state, first
 
 
 def _to_weights(env: Any, action: Any, holdings: np.ndarray) -> np.ndarray:

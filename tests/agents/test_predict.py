@@ -139,3 +139,21 @@ def test_predict_command_prints_and_writes_csv_and_json(run, tmp_path, capsys) -
                  "--out", str(tmp_path / "q")]) == 0
     assert main(["predict", str(tmp_path), "--data", "planted"]) == 2
     assert "not a tradegym run directory" in capsys.readouterr().err
+
+
+def test_a_recurrent_policy_predicts_with_the_state_a_backtest_builds(tmp_path) -> None:
+    from tradegym.backtest import backtest
+
+    path = tmp_path / "rppo"
+    train("recurrent_ppo", overrides=[*TINY, *PPO_TINY, "agent.policy_kwargs={lstm_hidden_size: 8}"],
+          run_dir=path, echo=quiet)
+    market = planted()
+    decided = market.dates[350]
+    start = market.dates[350 - 40]
+    result = backtest(path, market.between(None, market.dates[351]), start=start)  # last decision: row 350
+    held = result.weights.iloc[-2].to_numpy()  # held at the close of row 350
+    assert result.weights.index[-2] == decided
+    built = predict_weights(path, market, as_of=decided, current=held, echo=quiet, recurrent_warmup_bars=40)
+    np.testing.assert_allclose(built.target, result.targets.iloc[-1].to_numpy(), atol=1e-6)
+    fresh = predict_weights(path, market, as_of=decided, current=held, echo=quiet, recurrent_warmup_bars=0)
+    assert not np.allclose(fresh.target, built.target, atol=1e-6)  # the state matters
