@@ -32,8 +32,8 @@ cash at the close of ``t+1``, with annual rates divided by the bars per year:
 
 Short proceeds earn ``cash_rate`` (a full rebate) and each short pays its asset's
 ``borrow_rate`` on its notional: one rate for all (a number, a date-indexed series, one value
-per bar) or per asset (``{symbol: rate}``, the rest at :data:`DEFAULT_BORROW`: a hard-to-borrow
-name costs more). Rates are read at the decision bar ``t``.
+per bar) or per asset (``{symbol: rate}``, the rest at 0.5 %: a hard-to-borrow name costs
+more; :mod:`tradegym.envs.rates`). Rates are read at the decision bar ``t``.
 
 **Margin**: at every close, equity over gross exposure must stay at least
 ``margin_maintenance`` (gross leverage ``sum |w_i| <= 1 / margin_maintenance``). A breach
@@ -46,23 +46,19 @@ is ruin: value 0, all cash, the episode terminates.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 from numba import njit
 
 from tradegym.data.frequency import resolve_periods_per_year
 from tradegym.data.market import MarketData
+from tradegym.envs.rates import FINANCING_SPREAD, borrow_per_bar, per_bar
 from tradegym.errors import ConfigError
 
 MAPPING = "long_short"
 MARGIN_CALLS = ("deleverage", "end")
-DEFAULT_BORROW = 0.005
-"""A general-collateral borrow fee (annual): the rate of a short not named in a per-asset map."""
-FINANCING_SPREAD = 0.01
-"""Borrowed cash pays ``cash_rate`` plus this (a broker's typical spread) unless given."""
 
 
 class Book(NamedTuple):
@@ -139,59 +135,14 @@ def resolve_book(data: MarketData, *, action_mapping: str, max_gross: float,
     if margin_call not in MARGIN_CALLS:
         raise ConfigError(f"unknown margin_call {margin_call!r}; use one of {list(MARGIN_CALLS)}")
     ppy, _ = resolve_periods_per_year(data.dates, data.meta)
-    cash = _per_bar(cash_rate, data, ppy, "cash_rate")
+    cash = per_bar(cash_rate, data, ppy, "cash_rate")
     financing = (cash + FINANCING_SPREAD / ppy if financing_rate is None
-                 else _per_bar(financing_rate, data, ppy, "financing_rate"))
-    borrow = _borrow_per_bar(borrow_rate, data, ppy)  # (T, N)
+                 else per_bar(financing_rate, data, ppy, "financing_rate"))
+    borrow = borrow_per_bar(borrow_rate, data, ppy)  # (T, N)
     if not long_short and not cash.any():
         return None
     return Book(long_short, float(max_gross), low, high, cash, financing, borrow,
                 float(margin_maintenance), margin_call == "deleverage", float(cost_rate))
-
-
-def _borrow_per_bar(rate: Any, data: MarketData, ppy: float) -> np.ndarray:
-    """The borrow fee ``(T, N)`` per bar: one rate for every asset, or ``{symbol: rate}``.
-
-    Raises:
-        ConfigError: a symbol the market does not have, or a rate out of range.
-    """
-    if not isinstance(rate, Mapping):
-        return np.ascontiguousarray(np.repeat(_per_bar(rate, data, ppy, "borrow_rate")[:, None],
-                                              data.n_assets, axis=1))  # (T, N)
-    unknown = [s for s in rate if s not in data.symbols]
-    if unknown:
-        raise ConfigError(f"borrow_rate names {unknown}, not symbols of {data.name!r} "
-                          f"({list(data.symbols)}); give a rate per symbol the market has (the rest pay "
-                          "the default)")
-    columns = [_per_bar(rate.get(s, DEFAULT_BORROW), data, ppy, f"borrow_rate of {s}") for s in data.symbols]
-    return np.ascontiguousarray(np.stack(columns, axis=1))  # (T, N)
-
-
-def _per_bar(rate: Any, data: MarketData, ppy: float, name: str) -> np.ndarray:
-    """An annual rate (number, date-indexed series, or ``(T,)`` array) as ``(T,)`` per-bar fractions.
-
-    A series is read as of each bar (the last value dated at or before it): causal.
-    """
-    if isinstance(rate, pd.Series):
-        index = pd.DatetimeIndex(rate.index)
-        if len(index) == 0 or index.min() > data.dates[0]:
-            first = "empty" if len(index) == 0 else f"starts {index.min().date()}"
-            raise ConfigError(f"{name} series {first}, after the data's first bar {data.dates[0].date()}; "
-                              "extend it back or cut the data")
-        values = pd.Series(rate.to_numpy(dtype=float), index=index).sort_index()
-        annual = values.reindex(data.dates, method="ffill").to_numpy()  # (T,)
-    else:
-        annual = np.broadcast_to(np.asarray(rate, dtype=float), (data.n_bars,)).copy() \
-            if np.ndim(rate) == 0 or np.shape(rate) == (data.n_bars,) else None
-        if annual is None:
-            raise ConfigError(f"{name} must be a number, a date-indexed series or one value per bar "
-                              f"({data.n_bars}), got shape {np.shape(rate)}")
-    bad = ~np.isfinite(annual) | (annual < -0.1) | (annual > 1.0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ConfigError(f"{name} must be an annual fraction in [-0.1, 1] (0.05 = 5 %), got {annual[i]} "
-                          f"on {data.dates[i].date()}")
-    return np.ascontiguousarray(annual / ppy)
 
 
 def weights_to_long_short_scores(weights: np.ndarray, book: Book) -> np.ndarray:

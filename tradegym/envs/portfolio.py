@@ -19,7 +19,8 @@ from tradegym.data.market import MarketData
 from tradegym.envs import kernel
 from tradegym.envs.actions import ActionMap, numeric_row
 from tradegym.envs.costs import TERMS, MarketCosts, resolve_costs
-from tradegym.envs.longshort import DEFAULT_BORROW, resolve_book
+from tradegym.envs.longshort import resolve_book
+from tradegym.envs.rates import DEFAULT_BORROW
 from tradegym.envs.rewards import RewardContext, log_return, make_reward
 from tradegym.envs.timeframes import build_timeframes
 from tradegym.errors import ConfigError, DataError
