@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -139,7 +140,14 @@ def test_step_weights_rejects_targets_outside_the_limits_by_name() -> None:
      "breaches margin_maintenance 0.3 at once"),
     ({"action_mapping": "long_short", "margin_call": "liquidate"}, "unknown margin_call 'liquidate'"),
     ({"action_mapping": "long_short", "borrow_rate": 3.0}, r"borrow_rate must be an annual fraction"),
-    ({"cash_rate": np.zeros(3)}, r"cash_rate must be a number, a date-indexed series or one value per bar"),
+    ({"cash_rate": np.zeros(3)}, r"cash_rate must be an annual fraction .* one value per bar \(80\), got shape \(3,\)"),
+    ({"cash_rate": "5%"}, r"cash_rate must be an annual fraction \(0.05 = 5 %\).*got '5%'"),
+    ({"cash_rate": pd.Series([0.01], index=[0])}, r"this series is indexed by int64 \(first .*\), not dates"),
+    ({"action_mapping": "long_short", "borrow_rate": {"A0": "x"}}, r"borrow_rate of A0 must be an annual"),
+    ({"action_mapping": "long_short", "max_gross": "2"}, r"max_gross must be a finite number, e.g. 2 .*got '2'"),
+    ({"action_mapping": "long_short", "margin_maintenance": None}, r"margin_maintenance must be a finite number"),
+    ({"action_mapping": "long_short", "net_exposure": (0, 0, 1)}, r"net_exposure must be \[low, high\]"),
+    ({"action_mapping": "long_short", "net_exposure": ["a", 1]}, r"net_exposure's bounds must be a finite number"),
 ])
 def test_bad_book_settings_are_clear_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

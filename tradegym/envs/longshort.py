@@ -113,13 +113,15 @@ def resolve_book(data: MarketData, *, action_mapping: str, max_gross: float,
             gross below ``max_gross``, or a rate series that does not cover the data.
     """
     long_short = action_mapping == MAPPING
+    max_gross = _number(max_gross, "max_gross", "2 (a Reg T book)")
+    margin_maintenance = _number(margin_maintenance, "margin_maintenance", "0.25 (Reg T)")
     if not long_short and (max_gross != 1.0 or net_exposure is not None):
         raise ConfigError(f"max_gross and net_exposure apply to action_mapping='{MAPPING}', not "
                           f"{action_mapping!r}; set env.kwargs.action_mapping: {MAPPING}")
     if not 0 < max_gross <= data.n_assets:
         raise ConfigError(f"max_gross must be in (0, {data.n_assets}] (at most the number of assets), "
                           f"got {max_gross}")
-    low, high = (-max_gross, max_gross) if net_exposure is None else map(float, net_exposure)
+    low, high = (-max_gross, max_gross) if net_exposure is None else _band(net_exposure)
     centre = min(max(0.0, low), high)
     if not (low <= high and abs(centre) < max_gross and abs(centre) < data.n_assets):
         raise ConfigError(
@@ -143,6 +145,24 @@ def resolve_book(data: MarketData, *, action_mapping: str, max_gross: float,
         return None
     return Book(long_short, float(max_gross), low, high, cash, financing, borrow,
                 float(margin_maintenance), margin_call == "deleverage", float(cost_rate))
+
+
+def _number(value: Any, name: str, example: str) -> float:
+    """``value`` as a finite float, or a ConfigError naming ``name`` with an example."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, e.g. {example}; got {value!r}")
+    return float(value)
+
+
+def _band(net_exposure: Any) -> tuple[float, float]:
+    """``net_exposure`` as ``(low, high)``, or a ConfigError saying the form it takes."""
+    pair = list(net_exposure) if isinstance(net_exposure, (list, tuple, np.ndarray)) else None
+    if pair is None or len(pair) != 2:
+        raise ConfigError(f"net_exposure must be [low, high], net exposure as fractions of value "
+                          f"(e.g. [0, 0] dollar-neutral, [-1, 1]); got {net_exposure!r}")
+    low, high = (_number(x, "net_exposure's bounds", "[0, 0]") for x in pair)
+    return low, high
 
 
 def weights_to_long_short_scores(weights: np.ndarray, book: Book) -> np.ndarray:

@@ -46,21 +46,38 @@ def per_bar(rate: Any, data: MarketData, ppy: float, name: str) -> np.ndarray:
     """An annual rate (number, date-indexed series, or ``(T,)`` array) as ``(T,)`` per-bar fractions.
 
     A series is read as of each bar (the last value dated at or before it): causal.
+
+    Raises:
+        ConfigError: not numbers, a series not indexed by dates or starting after the data,
+            the wrong length, or a rate outside ``[-0.1, 1]`` (naming the date).
     """
+    what = (f"{name} must be an annual fraction (0.05 = 5 %): a number, a date-indexed series or one "
+            f"value per bar ({data.n_bars})")
     if isinstance(rate, pd.Series):
-        index = pd.DatetimeIndex(rate.index)
+        index_type = rate.index.dtype
+        if not (pd.api.types.is_datetime64_any_dtype(index_type) or pd.api.types.is_string_dtype(index_type)
+                or pd.api.types.is_object_dtype(index_type)):  # dates, or text read as dates; not bar numbers
+            raise ConfigError(f"{what}; this series is indexed by {rate.index.dtype} "
+                              f"(first {rate.index[0]!r}), not dates")
+        try:
+            index = pd.DatetimeIndex(pd.to_datetime(rate.index))
+            numbers = rate.to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{what}; this series does not read as dates and numbers: {exc}") from None
         if len(index) == 0 or index.min() > data.dates[0]:
             first = "empty" if len(index) == 0 else f"starts {index.min().date()}"
             raise ConfigError(f"{name} series {first}, after the data's first bar {data.dates[0].date()}; "
                               "extend it back or cut the data")
-        values = pd.Series(rate.to_numpy(dtype=float), index=index).sort_index()
+        values = pd.Series(numbers, index=index).sort_index()
         annual = values.reindex(data.dates, method="ffill").to_numpy()  # (T,)
     else:
-        annual = np.broadcast_to(np.asarray(rate, dtype=float), (data.n_bars,)).copy() \
-            if np.ndim(rate) == 0 or np.shape(rate) == (data.n_bars,) else None
-        if annual is None:
-            raise ConfigError(f"{name} must be a number, a date-indexed series or one value per bar "
-                              f"({data.n_bars}), got shape {np.shape(rate)}")
+        try:
+            given = np.asarray(rate, dtype=float)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{what}, got {rate!r}") from None
+        if given.ndim != 0 and given.shape != (data.n_bars,):
+            raise ConfigError(f"{what}, got shape {given.shape}")
+        annual = np.broadcast_to(given, (data.n_bars,)).copy()
     bad = ~np.isfinite(annual) | (annual < -0.1) | (annual > 1.0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
