@@ -127,3 +127,36 @@ class ValidationCallback(BaseCallback):
 
 def _num(value: Any) -> float:
     return float("nan") if value is None else float(value)
+
+
+class FollowCoresCallback(BaseCallback):
+    """Polls a :class:`~feature_nets.runtime.CoreFollower` at every env step and optimizer step.
+
+    The optimizer hook covers the gradient updates, most of a PPO+LSTM run; it is removed when
+    training ends. ``echo`` gets a line per change of the thread count.
+    """
+
+    def __init__(self, follower: Any, echo: Callable[[str], Any] = print) -> None:
+        super().__init__()
+        self.follower, self.echo = follower, echo
+        self._hook: Any = None
+
+    def _poll(self, *_: Any) -> None:
+        if self.follower.poll():
+            seconds, count, others = self.follower.changes[-1]
+            self.echo(f"torch threads -> {count} at step {self.num_timesteps}: other processes "
+                      f"used {others:.1f} cores")
+
+    def _on_training_start(self) -> None:
+        optimizer = getattr(self.model.policy, "optimizer", None)
+        if optimizer is not None:
+            self._hook = optimizer.register_step_pre_hook(lambda *_: self._poll())
+
+    def _on_step(self) -> bool:
+        self._poll()
+        return True
+
+    def _on_training_end(self) -> None:
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None

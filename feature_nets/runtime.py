@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import math
 import os
 import platform
 import sys
@@ -34,12 +35,20 @@ HEAP_KEEP_BYTES = 1 << 30
 """Blocks below 1 GiB come from the heap and freed memory stays there (up to 1 GiB of slack)."""
 AUTO_SAMPLE_S = 0.2
 """How long :func:`free_cores` watches the machine before ``torch_threads: 0`` picks a count."""
-SPIN_COUNT = "10000"
+SPIN_COUNT = "100000"
 """``GOMP_SPINCOUNT`` set (unless the user set it) before torch loads its OpenMP runtime: how
 long an idle torch thread spins before it sleeps. glibc's libgomp spins 300,000 times by
 default, and a spinning thread whose peer was descheduled by another process burns the core
-that peer needs. Measured on 2 cores, PPO+LSTM, 8,192 steps, 2 threads, beside one busy
-process: about 500 s with the default spin, 70 s with 10,000; idle, 19.0 s vs 20.3 s."""
+that peer needs. Measured on 2 cores, PPO+LSTM, 2 threads, ``learn()`` steps/s idle: 396-399
+with 10,000, 433-449 with 30,000-50,000, 446-453 with 100,000, 453-457 with the default;
+beside one busy process, 4,096 steps took 98 s with 100,000 (about 35 s with 10,000, 9 s
+idle). Under the auto policy :class:`CoreFollower` drops to one thread within
+:data:`FOLLOW_INTERVAL_S` of such a process starting, so the idle speed is kept."""
+FOLLOW_INTERVAL_S = 1.0
+"""How often (wall seconds) :class:`CoreFollower` reads the machine's load during a run."""
+OTHERS_TOLERANCE = 0.25
+"""Cores other processes may keep busy before :class:`CoreFollower` gives one up: a busy
+process beside two spinning torch threads gets only part of a core, so the cut is below 0.5."""
 
 _heap_kept: bool | None = None
 _auto_threads: int | None = None
@@ -48,11 +57,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Runtime:
-    """What :func:`apply_runtime` set: torch CPU ``threads``, the resolved ``device``, ``heap_kept``."""
+    """What :func:`apply_runtime` set: torch CPU ``threads``, the resolved ``device``, ``heap_kept``.
+
+    ``auto``: the count is the auto policy's, so it may follow the load (:class:`CoreFollower`).
+    """
 
     threads: int
     device: str
     heap_kept: bool
+    auto: bool = False
 
     def describe(self) -> str:
         """One line for a run's log, e.g. ``"cpu, 1 torch thread, heap kept"``."""
@@ -114,17 +127,24 @@ def free_cores(sample_s: float = AUTO_SAMPLE_S) -> int:
     On Linux, the busy share of every core is read from ``/proc/stat`` twice, ``sample_s``
     apart (this process sleeps meanwhile); elsewhere the 1-minute load average stands in.
     """
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    usable = _usable_cores()
     busy = _busy_cores(sample_s)
     return max(1, min(usable, usable - int(round(busy))))
 
 
-def _busy_cores(sample_s: float) -> float:
-    def ticks() -> tuple[int, int]:
-        with open("/proc/stat", encoding="ascii") as stat:
-            values = [int(v) for v in stat.readline().split()[1:]]  # cpu: user nice system idle iowait ...
-        return sum(values), values[3] + values[4]
+def _ticks() -> tuple[int, int]:
+    """``(total, idle)`` clock ticks of all cores since boot, from ``/proc/stat``.
 
+    Raises:
+        OSError, ValueError, IndexError: no readable ``/proc/stat`` (not Linux).
+    """
+    with open("/proc/stat", encoding="ascii") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]  # cpu: user nice system idle iowait ...
+    return sum(values), values[3] + values[4]
+
+
+def _busy_cores(sample_s: float) -> float:
+    ticks = _ticks
     try:
         total0, idle0 = ticks()
         time.sleep(sample_s)
@@ -135,13 +155,100 @@ def _busy_cores(sample_s: float) -> float:
     return cores * (1.0 - (idle1 - idle0) / max(total1 - total0, 1))
 
 
+def _usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def threads_beside(others: float, usable: int) -> int:
+    """Torch threads to use when other processes keep ``others`` cores busy: 1 to ``usable``.
+
+    >>> threads_beside(0.1, 2), threads_beside(0.6, 2), threads_beside(1.0, 2), threads_beside(3.0, 2)
+    (2, 1, 1, 1)
+    """
+    return max(1, min(usable, usable - math.ceil(others - OTHERS_TOLERANCE)))
+
+
+class CoreFollower:
+    """Keeps torch's thread count at the cores other processes leave free, during a long run.
+
+    The auto policy (``torch_threads: 0``) picks the count once, at the start; a process
+    that starts later would leave two torch threads fighting it for the cores (about 11x
+    slower on 2 cores). :meth:`poll` is cheap and may be called as often as every step:
+    every ``interval_s`` wall seconds it reads the machine's busy core-seconds
+    (``/proc/stat``) less this process's CPU seconds, and sets ``torch.set_num_threads`` to
+    :func:`threads_beside` of the cores the others used. Training calls it at every env step
+    and every optimizer step. Linux only; elsewhere :func:`follow_cores` gives ``None``.
+
+    Changing the count mid-run changes how sums are split, like the start-up choice: a run
+    that must repeat bit for bit sets ``torch_threads`` (and then nothing follows).
+
+    Attributes:
+        threads: the count in force.
+        changes: ``(seconds since the start, new count, cores the others used)`` per change.
+    """
+
+    def __init__(self, usable: int | None = None, interval_s: float = FOLLOW_INTERVAL_S,
+                 read: Callable[[], tuple[float, float, float]] | None = None) -> None:
+        import torch
+
+        self.usable = usable or _usable_cores()
+        self.interval_s = interval_s
+        self._read = read or _load_reading
+        self.threads = self.start_threads = torch.get_num_threads()
+        self.changes: list[tuple[float, int, float]] = []
+        self._start = self._last = self._read()
+
+    def poll(self) -> bool:
+        """Re-read the load when ``interval_s`` has passed; returns whether the count changed."""
+        if time.monotonic() - self._last[0] < self.interval_s:
+            return False
+        now = self._read()
+        wall = now[0] - self._last[0]
+        others = ((now[1] - self._last[1]) - (now[2] - self._last[2])) / max(wall, 1e-9)
+        self._last = now
+        count = threads_beside(others, self.usable)
+        if count == self.threads:
+            return False
+        import torch
+
+        torch.set_num_threads(count)
+        self.threads = count
+        self.changes.append((round(now[0] - self._start[0], 1), count, round(others, 2)))
+        return True
+
+    def summary(self) -> dict[str, Any]:
+        """``{"start", "end", "changes"}`` thread counts for a run's metrics."""
+        return {"start": self.start_threads, "end": self.threads, "changes": len(self.changes)}
+
+
+def _load_reading() -> tuple[float, float, float]:
+    """``(monotonic wall s, busy core-seconds of the machine, CPU seconds of this process)``."""
+    total, idle = _ticks()
+    return time.monotonic(), (total - idle) / os.sysconf("SC_CLK_TCK"), time.process_time()
+
+
+def follow_cores(runtime: Runtime) -> CoreFollower | None:
+    """A :class:`CoreFollower` for an auto thread count on the CPU, else ``None``.
+
+    ``None`` for a set count, another device, or a platform without ``/proc/stat``.
+    """
+    if not runtime.auto or runtime.device != "cpu":
+        return None
+    try:
+        _ticks()
+    except (OSError, ValueError, IndexError):
+        return None
+    return CoreFollower()
+
+
 def choose_threads(requested: int | str | None, section: str = "") -> int:
     """Torch CPU threads for a requested count: ``> 0`` is used as given; 0, None or "auto" is auto.
 
     Auto is the number of cores free when this process first asks (:func:`free_cores`), kept
     for the rest of the process so that runs in one process are alike. Measured on 2 cores,
     PPO+LSTM, 8,192 steps, heap kept: idle, 19.0 s with 2 threads vs 26.8 s with 1; beside one
-    busy process, 27.7 s with 1 thread vs about 500 s with 2 (70 s with :data:`SPIN_COUNT`).
+    busy process, 27.7 s with 1 thread vs about 500 s with 2 (libgomp's default spin). A load
+    that changes later is followed by :class:`CoreFollower` where the caller polls one.
     The count changes the floating-point sums, so the same seed gives other parameters with
     another count: the count used is written to the run (``run.json``); set it to repeat a run
     bit for bit.
@@ -196,7 +303,8 @@ def apply_runtime(threads: int | str | None = 0, device: str = "auto", section: 
     count, resolved = choose_threads(threads, section), resolve_device(device, section)
     heap_kept = keep_heap()
     torch.set_num_threads(count)
-    return Runtime(count, resolved, heap_kept)
+    auto = threads is None or threads == "auto" or threads == 0
+    return Runtime(count, resolved, heap_kept, auto)
 
 
 @contextlib.contextmanager

@@ -41,7 +41,7 @@ from feature_nets.gan.model import GanModel, load_calibrated, snapshot_name
 from feature_nets.gan.monitor import stylized_gap
 from feature_nets.gan.select import select_snapshot
 from feature_nets.gan.step import Losses, Nets, build_nets, iteration
-from feature_nets.runtime import torch_runtime
+from feature_nets.runtime import follow_cores, torch_runtime
 from tradegym.config import to_dict
 from tradegym.data import MarketData
 from tradegym.data.config import describe_data
@@ -200,11 +200,14 @@ def _loop(
     from tqdm.auto import tqdm
 
     losses = Losses()
-    with torch_runtime(t.torch_threads, t.device):
+    with torch_runtime(t.torch_threads, t.device) as runtime:
+        follower = follow_cores(runtime)  # torch_threads 0: follow the cores others leave free
         bar = tqdm(range(start_it + 1, t.iterations + 1), desc="gan", disable=not t.progress_bar,
                    initial=start_it, total=t.iterations)
         for it in bar:
             iteration(cfg, nets, real_batch, losses, d.return_cols)
+            if follower is not None:
+                follower.poll()
             if not all(math.isfinite(v.item()) for v in (losses.critic, losses.generator)):
                 raise FloatingPointError(
                     f"GAN training diverged at iteration {it} (loss not finite); "
