@@ -46,3 +46,17 @@ def test_a_set_thread_count_does_not_follow(tmp_path, monkeypatch) -> None:
     result = train("ppo_lstm", overrides=[*TINY, *PPO_TINY, "train.torch_threads=1"],
                    run_dir=tmp_path / "run", echo=quiet)
     assert result.metrics["torch_threads"] == 1
+
+
+def test_validation_backtests_run_on_one_thread_and_give_the_count_back() -> None:
+    import pytest
+
+    from agents.callbacks import _one_thread
+
+    torch.set_num_threads(2)
+    with _one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+    with pytest.raises(RuntimeError), _one_thread():
+        raise RuntimeError("a failed backtest")
+    assert torch.get_num_threads() == 2

@@ -26,7 +26,9 @@ def test_predictor_backtests_exactly_as_the_model_does(algo) -> None:
     model = make_model(cfg.agent, env, seed=0, device="cpu")
     model.policy.set_training_mode(True)  # as the validation callback finds it mid-training
     kwargs = {"env_id": cfg.env.id, "env_kwargs": cfg.env.env_kwargs(), "name": "agent"}
-    ours = backtest(Predictor(model), data, **kwargs)
+    predictor = Predictor(model)
+    assert predictor._mean_only == (algo in ("ppo", "a2c"))  # the Gaussian mean, read directly
+    ours = backtest(predictor, data, **kwargs)
     sb3 = backtest(model, data, **kwargs)
     np.testing.assert_array_equal(ours.weights.to_numpy(), sb3.weights.to_numpy())
     assert ours.metrics == sb3.metrics
