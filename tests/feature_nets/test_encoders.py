@@ -187,3 +187,23 @@ def test_stacked_layers_keep_the_shapes(name: str) -> None:
     option = {"lstm": {"num_layers": 2}, "gru": {"num_layers": 2}, "transformer": {"layers": 3},
               "tcn": {"kernel_size": 2}}[name]
     assert make(name, **option)(torch.randn(2, W, N, K)).shape == (2, N * H)
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+@pytest.mark.parametrize("batch", [1, 4, 64])
+def test_time_major_input_changes_nothing_but_the_copies(name: str, batch: int) -> None:
+    torch.manual_seed(0)
+    enc = WindowEncoder(name, window_bars=12, n_assets=5, n_features=3, hidden_size=16)
+    assert enc.temporal.time_major_input
+    window, weight = torch.randn(batch, 12, 5, 3), torch.randn(batch, 5 * 16)
+
+    def run(time_major: bool) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        enc.temporal.time_major_input = time_major
+        enc.zero_grad()
+        out = enc(window)
+        (out * weight).sum().backward()
+        return out.detach(), [p.grad.clone() for p in enc.parameters()]
+
+    fast, slow = run(True), run(False)
+    assert torch.equal(fast[0], slow[0])
+    assert all(torch.equal(a, b) for a, b in zip(fast[1], slow[1], strict=True))
