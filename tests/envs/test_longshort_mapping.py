@@ -143,6 +143,9 @@ def test_step_weights_rejects_targets_outside_the_limits_by_name() -> None:
     ({"cash_rate": np.zeros(3)}, r"cash_rate must be an annual fraction .* one value per bar \(80\), got shape \(3,\)"),
     ({"cash_rate": "5%"}, r"cash_rate must be an annual fraction \(0.05 = 5 %\).*got '5%'"),
     ({"cash_rate": pd.Series([0.01], index=[0])}, r"this series is indexed by int64 \(first .*\), not dates"),
+    ({"cash_rate": pd.Series([0.01], index=pd.DatetimeIndex(["2019-01-01"], tz="UTC"))},
+     r"cash_rate series dates are in UTC, the data's are not; pass the series as "
+     r"cash_rate=series\.tz_localize\(None\)"),
     ({"action_mapping": "long_short", "borrow_rate": {"A0": "x"}}, r"borrow_rate of A0 must be an annual"),
     ({"action_mapping": "long_short", "max_gross": "2"}, r"max_gross must be a finite number, e.g. 2 .*got '2'"),
     ({"action_mapping": "long_short", "margin_maintenance": None}, r"margin_maintenance must be a finite number"),

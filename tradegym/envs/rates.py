@@ -49,7 +49,8 @@ def per_bar(rate: Any, data: MarketData, ppy: float, name: str) -> np.ndarray:
 
     Raises:
         ConfigError: not numbers, a series not indexed by dates or starting after the data,
-            the wrong length, or a rate outside ``[-0.1, 1]`` (naming the date).
+            dates with a time zone where the data's have none (or the reverse), the wrong
+            length, or a rate outside ``[-0.1, 1]`` (naming the date).
     """
     what = (f"{name} must be an annual fraction (0.05 = 5 %): a number, a date-indexed series or one "
             f"value per bar ({data.n_bars})")
@@ -64,6 +65,13 @@ def per_bar(rate: Any, data: MarketData, ppy: float, name: str) -> np.ndarray:
             numbers = rate.to_numpy(dtype=float)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{what}; this series does not read as dates and numbers: {exc}") from None
+        data_tz = getattr(data.dates, "tz", None)
+        if (index.tz is None) != (data_tz is None):  # pandas cannot compare the two
+            where = f"in {index.tz}" if index.tz is not None else "without a time zone"
+            fix = f".tz_localize({str(data_tz)!r})" if data_tz is not None else ".tz_localize(None)"
+            raise ConfigError(f"{name} series dates are {where}, the data's "
+                              f"{'in ' + str(data_tz) if data_tz is not None else 'are not'}; "
+                              f"pass the series as {name}=series{fix}")
         if len(index) == 0 or index.min() > data.dates[0]:
             first = "empty" if len(index) == 0 else f"starts {index.min().date()}"
             raise ConfigError(f"{name} series {first}, after the data's first bar {data.dates[0].date()}; "
