@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from stable_baselines3.common.callbacks import BaseCallback
@@ -95,10 +94,14 @@ class ValidationCallback(BaseCallback):
 
     def evaluate(self) -> dict[str, float]:
         """Backtest now; return the metrics row."""
+        from feature_nets.runtime import torch_runtime
         from tradegym.backtest import backtest
 
         self._last = self.num_timesteps
-        with _one_thread():
+        # One observation per call (PPO+LSTM: 20 sequences of 30 bars) is too small for a second
+        # thread to pay for the OpenMP hand-off: 0.61 s against 0.69 s per 1,246-bar backtest on
+        # 2 cores, the same weights. The count before is given back after.
+        with torch_runtime(1, "cpu"):
             result = backtest(Predictor(self.model), self.data, env_kwargs=self.env_kwargs,
                               env_id=self.env_id, name="agent", start=self.start)
         m = result.metrics
@@ -127,24 +130,6 @@ class ValidationCallback(BaseCallback):
         atomic_write(self.run.file("eval.csv"), buffer.getvalue())
 
 
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """One torch thread for the block, then the count before.
-
-    A validation backtest feeds the policy one observation at a time (PPO+LSTM: 20 sequences of
-    30 bars); at that size the OpenMP hand-off costs more than a second thread gives: 0.61 s
-    against 0.69 s per 1,246-bar backtest on 2 cores, with the same weights.
-    """
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def _num(value: Any) -> float:
     return float("nan") if value is None else float(value)
 
@@ -161,9 +146,9 @@ class FollowCoresCallback(BaseCallback):
         self.follower, self.echo = follower, echo
         self._hook: Any = None
 
-    def _poll(self, *_: Any) -> None:
+    def _poll(self) -> None:
         if self.follower.poll():
-            seconds, count, others = self.follower.changes[-1]
+            _, count, others = self.follower.changes[-1]
             self.echo(f"torch threads -> {count} at step {self.num_timesteps}: other processes "
                       f"used {others:.1f} cores")
 

@@ -241,6 +241,11 @@ def follow_cores(runtime: Runtime) -> CoreFollower | None:
     return CoreFollower()
 
 
+def _is_auto(requested: int | str | None) -> bool:
+    """Whether a (checked) ``torch_threads`` value asks for the auto policy: 0, None or "auto"."""
+    return not (isinstance(requested, int) and requested > 0)
+
+
 def choose_threads(requested: int | str | None, section: str = "") -> int:
     """Torch CPU threads for a requested count: ``> 0`` is used as given; 0, None or "auto" is auto.
 
@@ -262,8 +267,8 @@ def choose_threads(requested: int | str | None, section: str = "") -> int:
             isinstance(requested, bool) or not isinstance(requested, int) or requested < 0):
         raise ConfigError(f"{section}torch_threads must be an integer >= 0 (0: auto, the cores free at "
                           f"the start) or 'auto', got {requested!r}")
-    if isinstance(requested, int) and requested > 0:
-        return requested
+    if not _is_auto(requested):
+        return int(requested)  # type: ignore[arg-type]
     global _auto_threads
     if _auto_threads is None:
         _auto_threads = free_cores()
@@ -303,8 +308,7 @@ def apply_runtime(threads: int | str | None = 0, device: str = "auto", section: 
     count, resolved = choose_threads(threads, section), resolve_device(device, section)
     heap_kept = keep_heap()
     torch.set_num_threads(count)
-    auto = threads is None or threads == "auto" or threads == 0
-    return Runtime(count, resolved, heap_kept, auto)
+    return Runtime(count, resolved, heap_kept, _is_auto(threads))
 
 
 @contextlib.contextmanager

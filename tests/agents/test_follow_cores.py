@@ -48,15 +48,18 @@ def test_a_set_thread_count_does_not_follow(tmp_path, monkeypatch) -> None:
     assert result.metrics["torch_threads"] == 1
 
 
-def test_validation_backtests_run_on_one_thread_and_give_the_count_back() -> None:
-    import pytest
+def test_validation_backtests_run_on_one_thread_and_give_the_count_back(tmp_path, monkeypatch) -> None:
+    import tradegym.backtest
 
-    from agents.callbacks import _one_thread
+    seen: list[int] = []
+    real = tradegym.backtest.backtest
 
-    torch.set_num_threads(2)
-    with _one_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == 2
-    with pytest.raises(RuntimeError), _one_thread():
-        raise RuntimeError("a failed backtest")
-    assert torch.get_num_threads() == 2
+    def counting(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tradegym.backtest, "backtest", counting)
+    result = train("ppo_lstm", overrides=[*TINY, *PPO_TINY, "train.torch_threads=2"],
+                   run_dir=tmp_path / "run", echo=quiet)
+    assert seen and set(seen) == {1}  # every validation backtest
+    assert result.metrics["torch_threads"] == 2  # the run's count, given back after each
